@@ -1,0 +1,127 @@
+/**
+ * scf-monitor: invoke a function locally exactly as SCF would, validate a config, run the
+ * demo. Exit codes: 0 all monitors healthy, 1 any monitor failing, 2 config or usage error.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, UsageError } from '../lib/config/errors';
+import { loadConfig } from '../lib/config/load';
+import { FUNCTION_TYPES, isFunctionName } from '../lib/monitors';
+import { runWorstCaseMs } from '../lib/runtime/budget';
+import { runFunction } from '../lib/runtime/handler';
+import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
+import { setLogSink } from '../lib/report/log';
+import { renderTable } from '../lib/report/table';
+import { runDemo } from './demo';
+import { readFunctionSettings } from './serverless-yml';
+
+const USAGE = `usage:
+  scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json]
+  scf-monitor validate [--config FILE]
+  scf-monitor demo
+
+functions: ${Object.keys(FUNCTION_TYPES).join(', ')}
+exit codes: 0 all monitors healthy, 1 a monitor is failing, 2 config or usage error`;
+
+const SERVERLESS_YML = 'serverless.yml';
+
+function readEvent(arg: string | undefined): ScfEvent {
+  if (arg === undefined) return timerEvent('', 'cli');
+  let text = arg;
+  if (!arg.trimStart().startsWith('{')) {
+    try {
+      text = readFileSync(arg, 'utf8');
+    } catch (err) {
+      throw new UsageError(`--event: cannot read ${arg}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  }
+  try {
+    const event = JSON.parse(text) as unknown;
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new Error('not an object');
+    return event as ScfEvent;
+  } catch (err) {
+    throw new UsageError(`--event: not a JSON object: ${(err as Error).message}`);
+  }
+}
+
+async function invoke(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { config: { type: 'string' }, event: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const fn = positionals[0];
+  if (!fn || positionals.length > 1) throw new UsageError(`invoke takes one function name\n\n${USAGE}`);
+  if (!isFunctionName(fn)) throw new UsageError(`unknown function "${fn}" (known: ${Object.keys(FUNCTION_TYPES).join(', ')})`);
+  const event = readEvent(values.event);
+  const settings = readFunctionSettings(resolve(SERVERLESS_YML), fn);
+  const context = localContext(fn, settings.timeoutMs ?? 60_000, settings.memoryMb);
+  setLogSink((line) => process.stderr.write(line));
+  const summary = await runFunction(fn, event, context, { configPath: values.config });
+  process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
+  return summary.ok ? 0 : 1;
+}
+
+function validate(args: string[]): number {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
+  const { config, path } = loadConfig({ configPath: values.config });
+  const counts = new Map<string, number>();
+  for (const m of config.monitors) counts.set(m.type, (counts.get(m.type) ?? 0) + 1);
+  const kinds = [...counts].map(([t, n]) => `${n} ${t}`).join(', ');
+  process.stdout.write(`ok: ${path}: ${config.monitors.length} monitors (${kinds})\n`);
+  for (const [fn, types] of Object.entries(FUNCTION_TYPES)) {
+    const mine = config.monitors.filter((m) => m.enabled && (types as readonly string[]).includes(m.type));
+    if (!mine.length) continue;
+    const worst = runWorstCaseMs(mine, config.concurrency, config.deadlineMarginMs);
+    const { timeoutMs } = readFunctionSettings(resolve(SERVERLESS_YML), fn);
+    if (timeoutMs === undefined) {
+      process.stdout.write(`note: ${fn}: no timeout in ${SERVERLESS_YML}; its monitors can take up to ${Math.ceil(worst / 1000)} s when every target times out\n`);
+    } else if (timeoutMs < worst) {
+      process.stderr.write(
+        `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} is shorter than its monitors' worst case ` +
+          `${Math.ceil(worst / 1000)} s (samples x interval + attempts x timeouts); ` +
+          `monitors still running at the deadline are reported as DEADLINE\n`,
+      );
+    }
+  }
+  return 0;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'invoke':
+      return invoke(rest);
+    case 'validate':
+      return validate(rest);
+    case 'demo':
+      return runDemo();
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`scf-monitor: ${err.message}\n`);
+    } else if (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`scf-monitor: ${err.message}\n\n${USAGE}\n`);
+    } else {
+      const e = err as Error;
+      process.stderr.write(`scf-monitor: internal error: ${e?.message ?? String(err)}\n`);
+      if (process.env.SCF_MONITOR_DEBUG) process.stderr.write(`${e?.stack}\n`);
+    }
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,150 @@
+/**
+ * Finds, reads, interpolates and validates the config. Order (DESIGN.md): `--config FILE`,
+ * env SCF_MONITOR_CONFIG, the config beside the running bundle (the build writes
+ * monitors.json there, so a cold start parses JSON, not YAML), then ./monitors.yaml.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type * as Yaml from 'yaml';
+import { ConfigError, type PathKey, type Problem } from './errors';
+import { interpolate } from './env';
+import { validateConfig } from './validate';
+import type { Config } from './schema';
+import { lazyRequire } from '../runtime/lazy';
+
+export interface LoadOptions {
+  /** `--config FILE` from the CLI. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Where the running bundle lives; the deployed config sits beside it. */
+  bundleDir?: string;
+}
+
+export interface Loaded {
+  config: Config;
+  path: string;
+  /** Paths of config strings that took a value from the environment (may be secret). */
+  fromEnv: PathKey[][];
+}
+
+const BESIDE_BUNDLE = ['monitors.json', 'monitors.yaml', 'monitors.yml'];
+
+export function findConfig(opts: LoadOptions = {}): string {
+  const env = opts.env ?? process.env;
+  const cwd = opts.cwd ?? process.cwd();
+  const explicit = opts.configPath ?? env.SCF_MONITOR_CONFIG;
+  if (explicit) {
+    const path = resolve(cwd, explicit);
+    if (!existsSync(path)) {
+      const from = opts.configPath ? '--config' : 'SCF_MONITOR_CONFIG';
+      throw new ConfigError([{ path: [], message: `config file ${path} (from ${from}) does not exist` }]);
+    }
+    return path;
+  }
+  const bundleDir = opts.bundleDir ?? __dirname;
+  const candidates = [...BESIDE_BUNDLE.map((f) => join(bundleDir, f)), join(cwd, 'monitors.yaml')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) {
+    throw new ConfigError([
+      {
+        path: [],
+        message:
+          `no config found: pass --config FILE, set SCF_MONITOR_CONFIG, or create ./monitors.yaml ` +
+          `(cp monitors.example.yaml monitors.yaml). Looked in: ${candidates.join(', ')}`,
+      },
+    ]);
+  }
+  return found;
+}
+
+interface Parsed {
+  data: unknown;
+  /** Maps a config path to "file:line:col" for YAML sources. */
+  locate: (path: PathKey[]) => string | undefined;
+}
+
+export function parseConfigText(text: string, file: string): Parsed {
+  if (file.endsWith('.json')) {
+    try {
+      return { data: JSON.parse(text), locate: () => undefined };
+    } catch (err) {
+      throw new ConfigError([{ path: [], message: `not valid JSON: ${(err as Error).message}` }], file);
+    }
+  }
+  const yaml = lazyRequire<typeof Yaml>('yaml');
+  const lines = new yaml.LineCounter();
+  const doc = yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+        return { path: [], where: `${file}:${pos.line}:${pos.col}`, message: `YAML: ${e.message.split('\n')[0]}` };
+      }),
+      file,
+    );
+  }
+  const locate = (path: PathKey[]) => {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = doc.getIn(path.slice(0, depth), true) as { range?: [number, number, number] } | undefined;
+      if (node && typeof node === 'object' && node.range) {
+        const pos = lines.linePos(node.range[0]);
+        return `${file}:${pos.line}:${pos.col}`;
+      }
+    }
+    return undefined;
+  };
+  return { data: doc.toJS(), locate };
+}
+
+/** Parse and validate config text; `missingEnv: 'ignore'` lets the build check structure without secrets. */
+export function checkConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  missingEnv: 'error' | 'ignore' = 'error',
+): { config?: Config; problems: Problem[]; fromEnv: PathKey[][] } {
+  const parsed = parseConfigText(text, file);
+  if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
+    return { problems: [{ path: [], message: 'the config must be a mapping with a `monitors:` list' }], fromEnv: [] };
+  }
+  const { value, missing, fromEnv } = interpolate(parsed.data, env);
+  const unresolved = new Set(missing.map((p) => p.path.join('\0')));
+  const { config, problems } = validateConfig(value);
+  const all =
+    missingEnv === 'error'
+      ? [...missing, ...problems.filter((p) => !unresolved.has(p.path.join('\0')))]
+      : problems.filter((p) => !unresolved.has(p.path.join('\0')));
+  for (const p of all) p.where ??= parsed.locate(p.path);
+  if (all.length) return { problems: all, fromEnv };
+  return { config, problems: [], fromEnv };
+}
+
+export function loadConfig(opts: LoadOptions = {}): Loaded {
+  const path = findConfig(opts);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: [], message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], path);
+  }
+  const { config, problems, fromEnv } = checkConfig(text, path, opts.env ?? process.env);
+  if (!config) throw new ConfigError(problems, path);
+  readCaFiles(config, dirname(path));
+  return { config, path, fromEnv };
+}
+
+/** `ca` is a PEM or a path to one, relative to the config file; the monitor gets the PEM. */
+function readCaFiles(config: Config, base: string): void {
+  const problems: Problem[] = [];
+  config.monitors.forEach((m, i) => {
+    if (m.type !== 'http' || m.ca === undefined || m.ca.includes('-----BEGIN')) return;
+    try {
+      m.ca = readFileSync(resolve(base, m.ca), 'utf8');
+      if (!m.ca.includes('-----BEGIN')) problems.push({ path: ['monitors', i, 'ca'], message: 'file is not a PEM certificate' });
+    } catch (err) {
+      problems.push({ path: ['monitors', i, 'ca'], message: `cannot read ${resolve(base, m.ca)}: ${(err as NodeJS.ErrnoException).code}` });
+    }
+  });
+  if (problems.length) throw new ConfigError(problems);
+}

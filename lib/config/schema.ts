@@ -1,0 +1,144 @@
+/**
+ * The config's shape, defaults and per-field messages. Defaults follow the seeds
+ * (Connection_monitor: 10 samples 1 s apart, 3 s connect, 5 s read, 3 attempts, success
+ * rate 0.7, mean 5 s). `scripts/schema.ts` turns this into schema/monitors.schema.json.
+ */
+import * as v from 'valibot';
+
+const int = (min: number, max: number, what = 'a whole number') =>
+  v.pipe(
+    v.number(`must be ${what}`),
+    v.integer(`must be ${what}`),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const ratio = v.pipe(
+  v.number('must be a number from 0 to 1'),
+  v.minValue(0, 'must be at least 0'),
+  v.maxValue(1, 'must be at most 1'),
+);
+
+const text = (what: string) => v.pipe(v.string(`must be ${what}`), v.nonEmpty(`must not be empty`));
+
+const name = v.pipe(
+  text('a name'),
+  v.maxLength(80, 'must be at most 80 characters'),
+  v.regex(/^\S(.*\S)?$/, 'must not start or end with spaces'),
+);
+
+const httpUrl = v.pipe(
+  v.string('must be a URL'),
+  v.check((s) => URL.canParse(s), 'not a valid URL'),
+  v.check((s) => /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL'),
+);
+
+const hostname = v.pipe(
+  text('a host name or IP address'),
+  v.regex(/^[^\s/:?#]+$|^\[[0-9a-fA-F:.]+\]$|^[0-9a-fA-F:.]+$/, 'must be a host name or IP address, without scheme or port'),
+);
+
+const regexSource = v.pipe(
+  v.string('must be a regular expression'),
+  v.check((s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression'),
+);
+
+/** `200`, `"2xx"` or `"200-299"`; normalised to inclusive ranges. */
+const statusItem = v.union(
+  [
+    v.pipe(int(100, 599, 'an HTTP status code'), v.transform((n): [number, number] => [n, n])),
+    v.pipe(
+      v.string(),
+      v.regex(/^([1-5])xx$|^([1-5]\d\d)-([1-5]\d\d)$/, ''),
+      v.transform((s): [number, number] => {
+        const m = /^([1-5])xx$/.exec(s);
+        if (m) return [Number(m[1]) * 100, Number(m[1]) * 100 + 99];
+        const [lo, hi] = s.split('-').map(Number) as [number, number];
+        return [lo, hi];
+      }),
+      v.check(([lo, hi]) => lo <= hi, 'range must go from low to high'),
+    ),
+  ],
+  'must be a status code (200), a class ("2xx") or a range ("200-299")',
+);
+
+const statusList = v.pipe(
+  v.union(
+    [v.number(), v.string(), v.array(v.unknown())],
+    'must be a status code (200), a class ("2xx"), a range ("200-299") or a list of them',
+  ),
+  v.transform((s) => (Array.isArray(s) ? s : [s])),
+  v.array(statusItem),
+  v.minLength(1, 'must list at least one status'),
+);
+
+const common = {
+  name,
+  tags: v.optional(v.array(text('a tag')), []),
+  enabled: v.optional(v.boolean('must be true or false'), true),
+  samples: v.optional(int(1, 100), 10),
+  intervalMs: v.optional(int(0, 600_000), 1000),
+  connectTimeoutMs: v.optional(int(1, 120_000), 3000),
+  attempts: v.optional(int(1, 10), 3),
+};
+
+const httpExpect = v.strictObject({
+  status: v.optional(statusList, '200-399'),
+  minSuccessRate: v.optional(ratio, 0.7),
+  maxMeanMs: v.optional(v.pipe(v.number('must be a number of milliseconds'), v.minValue(1, 'must be at least 1')), 5000),
+  bodyContains: v.optional(v.union([text('text to find'), v.array(text('text to find'))], 'must be text or a list of texts')),
+  bodyMatches: v.optional(regexSource),
+  certMinDays: v.optional(int(0, 3650)),
+});
+
+export const httpMonitor = v.strictObject({
+  ...common,
+  type: v.literal('http'),
+  url: httpUrl,
+  method: v.optional(v.picklist(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], 'must be GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS'), 'GET'),
+  headers: v.optional(v.record(v.string(), v.string('header values must be text')), {}),
+  body: v.optional(v.string('must be text')),
+  readTimeoutMs: v.optional(int(1, 600_000), 5000),
+  followRedirects: v.optional(v.boolean('must be true or false'), true),
+  maxRedirects: v.optional(int(0, 20), 5),
+  maxBodyBytes: v.optional(int(0, 64 * 1024 * 1024), 1024 * 1024),
+  insecure: v.optional(v.boolean('must be true or false'), false),
+  ca: v.optional(text('a PEM certificate or a path to one')),
+  expect: v.optional(httpExpect, {}),
+});
+
+const tcpExpect = v.strictObject({
+  minSuccessRate: v.optional(ratio, 0.7),
+  maxMeanMs: v.optional(v.pipe(v.number('must be a number of milliseconds'), v.minValue(1, 'must be at least 1')), 5000),
+});
+
+export const tcpMonitor = v.strictObject({
+  ...common,
+  type: v.literal('tcp'),
+  host: hostname,
+  port: int(1, 65535, 'a port number'),
+  expect: v.optional(tcpExpect, {}),
+});
+
+export const MONITOR_TYPES = ['http', 'tcp'] as const;
+
+export const monitor = v.variant('type', [httpMonitor, tcpMonitor]);
+
+export const config = v.strictObject({
+  concurrency: v.optional(int(1, 1000), 20),
+  deadlineMarginMs: v.optional(int(0, 60_000), 1000),
+  monitors: v.pipe(v.array(monitor, 'must be a list of monitors'), v.minLength(1, 'must list at least one monitor')),
+});
+
+export type Config = v.InferOutput<typeof config>;
+export type Monitor = v.InferOutput<typeof monitor>;
+export type HttpMonitor = v.InferOutput<typeof httpMonitor>;
+export type TcpMonitor = v.InferOutput<typeof tcpMonitor>;
+export type MonitorType = Monitor['type'];

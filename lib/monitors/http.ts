@@ -1,0 +1,111 @@
+/** The `http` monitor: samples through the HTTP prober, judged against `expect`. */
+import type { HttpMonitor } from '../config/schema';
+import type { Reason } from '../report/codes';
+import type { ResultRecord, SampleRecord } from '../report/record';
+import { roundMs } from '../report/stats';
+import { probeHttp, type HttpObservation, type HttpTarget } from '../probes/http';
+import { takeSamples } from './sampling';
+import { judge, type Judged } from './verdict';
+import { redactUrl, type RunContext } from './context';
+
+export function statusText(ranges: readonly [number, number][]): string {
+  return ranges.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(', ');
+}
+
+function check(m: HttpMonitor, o: HttpObservation, bodyRegex: RegExp | undefined): Reason | undefined {
+  if (o.error) return o.error;
+  const status = o.statusCode!;
+  if (!m.expect.status.some(([lo, hi]) => status >= lo && status <= hi)) {
+    return { code: 'HTTP_STATUS', message: `answered ${status} from ${o.remoteAddress}, expected ${statusText(m.expect.status)}` };
+  }
+  const body = o.body ?? '';
+  const cut = o.bodyTruncated ? ` in the first ${o.bodyBytes} bytes` : '';
+  const wanted = m.expect.bodyContains === undefined ? [] : ([] as string[]).concat(m.expect.bodyContains);
+  for (const w of wanted) {
+    if (!body.includes(w)) return { code: 'BODY_MISMATCH', message: `body from ${o.remoteAddress} does not contain ${JSON.stringify(w)}${cut}` };
+  }
+  if (bodyRegex && !bodyRegex.test(body)) {
+    return { code: 'BODY_MISMATCH', message: `body from ${o.remoteAddress} does not match /${bodyRegex.source}/${cut}` };
+  }
+  return undefined;
+}
+
+function sampleRecord(o: HttpObservation, error: Reason | undefined): SampleRecord {
+  const t = o.timings;
+  return {
+    ok: !error,
+    ...(o.statusCode !== undefined ? { statusCode: o.statusCode } : {}),
+    ...(o.remoteAddress ? { remoteAddress: o.remoteAddress } : {}),
+    attempts: o.attempts,
+    ...(o.redirects ? { redirects: o.redirects } : {}),
+    bodyBytes: o.bodyBytes,
+    ...(o.bodyTruncated ? { bodyTruncated: true as const } : {}),
+    timings: {
+      dnsMs: roundMs(t.dnsMs),
+      connectMs: roundMs(t.connectMs),
+      tlsMs: roundMs(t.tlsMs),
+      ttfbMs: roundMs(t.ttfbMs),
+      downloadMs: roundMs(t.downloadMs),
+      totalMs: roundMs(t.totalMs),
+    },
+    ...(error ? { error } : {}),
+  };
+}
+
+export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRecord> {
+  const timestamp = new Date().toISOString();
+  const started = performance.now();
+  const bodyRegex = m.expect.bodyMatches === undefined ? undefined : new RegExp(m.expect.bodyMatches);
+  const target: HttpTarget = {
+    url: m.url,
+    method: m.method,
+    headers: m.headers,
+    body: m.body,
+    connectTimeoutMs: m.connectTimeoutMs,
+    readTimeoutMs: m.readTimeoutMs,
+    attempts: m.attempts,
+    followRedirects: m.followRedirects,
+    maxRedirects: m.maxRedirects,
+    maxBodyBytes: m.maxBodyBytes,
+    insecure: m.insecure,
+    ca: m.ca,
+    keepBody: m.expect.bodyContains !== undefined || bodyRegex !== undefined,
+  };
+  const { samples, cutShort } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeHttp(target, ctx.signal));
+
+  const judged: Judged[] = [];
+  const records: SampleRecord[] = [];
+  let cert: HttpObservation['cert'];
+  for (const o of samples) {
+    const error = check(m, o, bodyRegex);
+    judged.push({
+      ok: !error,
+      error,
+      timeMs: o.statusCode !== undefined && !o.error ? o.timings.totalMs : undefined,
+      remoteAddress: o.remoteAddress,
+    });
+    records.push(sampleRecord(o, error));
+    if (o.cert && (!cert || o.cert.daysLeft < cert.daysLeft)) cert = o.cert;
+  }
+
+  const extra: Reason[] = [];
+  if (m.expect.certMinDays !== undefined && cert && cert.daysLeft < m.expect.certMinDays) {
+    const when = cert.daysLeft < 0 ? `expired ${-cert.daysLeft} days ago` : `expires in ${cert.daysLeft} days`;
+    extra.push({
+      code: 'CERT_EXPIRING',
+      message: `certificate for ${cert.host} ${when} (valid to ${cert.validTo}), expected at least ${m.expect.certMinDays} days`,
+    });
+  }
+  const verdict = judge(judged, m.expect, m.samples, cutShort, extra);
+  return {
+    timestamp,
+    function: ctx.functionName,
+    monitor: m.name,
+    type: m.type,
+    target: redactUrl(m.url),
+    ...verdict,
+    durationMs: roundMs(performance.now() - started),
+    ...(cert ? { cert } : {}),
+    samples: records,
+  };
+}

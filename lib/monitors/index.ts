@@ -1,0 +1,34 @@
+/** Which monitor types each deployed function runs, and how each type runs. */
+import type { Monitor, MonitorType } from '../config/schema';
+import type { ResultRecord } from '../report/record';
+import { redactUrl, type RunContext } from './context';
+import { runHttp } from './http';
+import { runTcp } from './tcp';
+
+export const FUNCTION_TYPES = {
+  statusCheck: ['http', 'tcp'],
+} as const satisfies Record<string, readonly MonitorType[]>;
+
+export type FunctionName = keyof typeof FUNCTION_TYPES;
+
+export function isFunctionName(name: string): name is FunctionName {
+  return Object.hasOwn(FUNCTION_TYPES, name);
+}
+
+export function runMonitor(m: Monitor, ctx: RunContext): Promise<ResultRecord> {
+  switch (m.type) {
+    case 'http':
+      return runHttp(m, ctx);
+    case 'tcp':
+      return runTcp(m, ctx);
+  }
+}
+
+export function targetOf(m: Monitor): string {
+  switch (m.type) {
+    case 'http':
+      return redactUrl(m.url);
+    case 'tcp':
+      return `${m.host}:${m.port}`;
+  }
+}

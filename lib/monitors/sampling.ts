@@ -1,0 +1,42 @@
+/**
+ * Takes a monitor's samples one after another, `intervalMs` apart start to start (so a slow
+ * sample does not stretch the schedule), and stops at the deadline keeping what it has.
+ * A sample cut off by the deadline is dropped: it says nothing about the target.
+ */
+export interface Sampled<S> {
+  samples: S[];
+  cutShort: boolean;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export async function takeSamples<S>(
+  count: number,
+  intervalMs: number,
+  signal: AbortSignal,
+  take: () => Promise<S>,
+): Promise<Sampled<S>> {
+  const samples: S[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    await sleep(start + i * intervalMs - performance.now(), signal);
+    if (signal.aborted) return { samples, cutShort: true };
+    const sample = await take();
+    if (signal.aborted) return { samples, cutShort: true };
+    samples.push(sample);
+  }
+  return { samples, cutShort: false };
+}

@@ -1,0 +1,91 @@
+/**
+ * Turns samples into the record's stats and reasons, the same way for every sampled type:
+ * success rate against `minSuccessRate`, mean response time against `maxMeanMs`, and the
+ * failed samples grouped by code so a message reads "3 of 10 samples: ...".
+ */
+import type { FailureCode, Reason } from '../report/codes';
+import type { Stats } from '../report/record';
+import { mean, percentile, roundMs, roundRatio, std } from '../report/stats';
+
+export interface Judged {
+  ok: boolean;
+  error?: Reason;
+  /** Response time, for samples that got an answer from the target. */
+  timeMs?: number;
+  remoteAddress?: string;
+}
+
+export interface Verdict {
+  ok: boolean;
+  reasons: Reason[];
+  stats: Stats;
+  hostList: string[];
+}
+
+export function judge(
+  judged: readonly Judged[],
+  expect: { minSuccessRate: number; maxMeanMs: number },
+  planned: number,
+  cutShort: boolean,
+  extra: Reason[] = [],
+): Verdict {
+  const n = judged.length;
+  const successes = judged.filter((s) => s.ok).length;
+  const times = judged.flatMap((s) => (s.timeMs === undefined ? [] : [s.timeMs]));
+  const m = mean(times);
+  const stats: Stats = {
+    samples: n,
+    successes,
+    successRate: n ? roundRatio(successes / n) : 0,
+    ...(m === undefined
+      ? {}
+      : { meanMs: roundMs(m), stdMs: roundMs(std(times)!), p95Ms: roundMs(percentile(times, 95)!) }),
+  };
+  const hostList = [...new Set(judged.flatMap((s) => (s.remoteAddress ? [s.remoteAddress] : [])))];
+
+  const reasons: Reason[] = [];
+  if (cutShort) {
+    reasons.push({
+      code: 'DEADLINE',
+      message:
+        n === 0
+          ? `not run: the function reached its deadline first (raise the timeout or lower samples/concurrency)`
+          : `stopped at the function deadline after ${n} of ${planned} samples`,
+    });
+  }
+  if (n > 0 && successes / n < expect.minSuccessRate) {
+    if (successes > 0) {
+      reasons.push({
+        code: 'LOW_SUCCESS_RATE',
+        message: `success rate ${stats.successRate} (${successes} of ${n} samples) is below ${expect.minSuccessRate}`,
+      });
+    }
+    reasons.push(...groupFailures(judged));
+  }
+  if (m !== undefined && m > expect.maxMeanMs) {
+    reasons.push({
+      code: 'SLOW_RESPONSE',
+      message: `mean response time ${roundMs(m)} ms over ${times.length} samples is above ${expect.maxMeanMs} ms`,
+    });
+  }
+  reasons.push(...extra);
+  return { ok: reasons.length === 0, reasons, stats, hostList };
+}
+
+function groupFailures(judged: readonly Judged[]): Reason[] {
+  const groups = new Map<FailureCode, string[]>();
+  for (const s of judged) {
+    if (s.ok || !s.error) continue;
+    const list = groups.get(s.error.code) ?? [];
+    list.push(s.error.message);
+    groups.set(s.error.code, list);
+  }
+  return [...groups.entries()]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([code, messages]) => {
+      const distinct = [...new Set(messages)];
+      const shown = distinct.slice(0, 3).join('; ');
+      const more = distinct.length > 3 ? `; and ${distinct.length - 3} other messages` : '';
+      return { code, message: `${messages.length} of ${judged.length} samples: ${shown}${more}` };
+    });
+}

@@ -1,0 +1,414 @@
+/**
+ * One HTTP(S) measurement: connection attempts, redirects, a bounded body read, and
+ * blackbox_exporter's phases taken from socket events (lookup callback, 'connect',
+ * 'secureConnect', the first 'data' on the socket, the body's end), not from a wall clock
+ * around a library call.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { rootCertificates } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import * as zlib from 'node:zlib';
+import { CONNECT_PHASE_CODES } from '../report/codes';
+import { classifyError, type Phase } from './classify';
+import { timedLookup, type LookupMarks } from './lookup';
+import { now, type Failure, type Prober } from './types';
+
+export interface HttpTarget {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  attempts: number;
+  followRedirects: boolean;
+  maxRedirects: number;
+  maxBodyBytes: number;
+  insecure: boolean;
+  /** PEM of extra CAs to trust besides the public roots. */
+  ca?: string;
+  /** Keep the (decoded, bounded) body for keyword checks. */
+  keepBody: boolean;
+}
+
+export interface HttpTimings {
+  dnsMs: number;
+  connectMs: number;
+  tlsMs: number;
+  ttfbMs: number;
+  downloadMs: number;
+  totalMs: number;
+}
+
+export interface CertInfo {
+  host: string;
+  validTo: string;
+  daysLeft: number;
+}
+
+export interface HttpObservation {
+  statusCode?: number;
+  remoteAddress?: string;
+  attempts: number;
+  redirects: number;
+  finalUrl: string;
+  timings: HttpTimings;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+  body?: string;
+  /** The certificate closest to expiry among the HTTPS hops. */
+  cert?: CertInfo;
+  error?: Failure;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const DEFAULT_HEADERS = {
+  'user-agent': 'scf-monitor/0.1 (+uptime check)',
+  accept: '*/*',
+  'accept-encoding': 'gzip, deflate, br',
+};
+
+interface Hop {
+  statusCode?: number;
+  location?: string;
+  remoteAddress?: string;
+  bodyBytes: number;
+  bodyTruncated: boolean;
+  chunks?: Buffer[];
+  charset?: string;
+  cert?: CertInfo;
+  error?: Failure;
+  secure: boolean;
+  t0: number;
+  marks: LookupMarks & { connect?: number; secure?: number; wrote?: number; firstByte?: number; end?: number };
+}
+
+interface HopRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+let caCache: { pem: string; list: string[] } | undefined;
+function trustedCas(pem: string): string[] {
+  if (caCache?.pem !== pem) caCache = { pem, list: [...rootCertificates, pem] };
+  return caCache.list;
+}
+
+function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
+  switch ((encoding ?? '').trim().toLowerCase()) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return undefined;
+  }
+}
+
+function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<Hop> {
+  return new Promise((resolve) => {
+    const { url } = req;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const secure = url.protocol === 'https:';
+    const port = Number(url.port) || (secure ? 443 : 80);
+    const hop: Hop = { t0: now(), secure, marks: {}, bodyBytes: 0, bodyTruncated: false };
+    const m = hop.marks;
+    let phase: Phase = 'connect';
+    let settled = false;
+    let readTimer: NodeJS.Timeout | undefined;
+    let decoder: ReturnType<typeof decoderFor>;
+    const addr = () => (hop.remoteAddress ? `${hop.remoteAddress}:${port}` : `${host}:${port}`);
+
+    const finish = (error?: Failure) => {
+      if (settled) return;
+      settled = true;
+      m.end ??= now();
+      if (error) hop.error = error;
+      clearTimeout(connectTimer);
+      clearTimeout(readTimer);
+      signal.removeEventListener('abort', onAbort);
+      decoder?.destroy();
+      request.destroy();
+      resolve(hop);
+    };
+    const onAbort = () => finish({ code: 'DEADLINE', message: 'stopped at the function deadline' });
+
+    const options: https.RequestOptions = {
+      protocol: url.protocol,
+      hostname: host,
+      port,
+      path: `${url.pathname}${url.search}`,
+      method: req.method,
+      headers: req.headers,
+      agent: false,
+      lookup: timedLookup(m) as never,
+    };
+    if (secure) {
+      options.servername = /^[\d.]+$|:/.test(host) ? undefined : host;
+      options.rejectUnauthorized = !t.insecure; // insecure: the monitor opted out of verification
+      if (t.ca) options.ca = trustedCas(t.ca);
+    }
+    const request = (secure ? https : http).request(options);
+
+    const connectTimer = setTimeout(() => {
+      if (m.lookupStart !== undefined && m.lookupEnd === undefined) {
+        finish({ code: 'DNS_ERROR', message: `resolving ${host} did not finish within ${t.connectTimeoutMs} ms` });
+      } else if (m.connect === undefined) {
+        finish({ code: 'CONNECT_TIMEOUT', message: `no TCP connection to ${addr()} within ${t.connectTimeoutMs} ms` });
+      } else {
+        finish({ code: 'CONNECT_TIMEOUT', message: `TLS handshake with ${addr()} did not finish within ${t.connectTimeoutMs} ms` });
+      }
+    }, t.connectTimeoutMs);
+
+    const ready = () => {
+      clearTimeout(connectTimer);
+      phase = 'response';
+      readTimer = setTimeout(() => {
+        const what =
+          hop.statusCode === undefined
+            ? `no response from ${addr()} within ${t.readTimeoutMs} ms of sending the request`
+            : `body from ${addr()} not complete within ${t.readTimeoutMs} ms (${hop.bodyBytes} bytes received)`;
+        finish({ code: 'READ_TIMEOUT', message: what });
+      }, t.readTimeoutMs);
+    };
+
+    request.on('socket', (socket: Socket) => {
+      socket.once('connect', () => {
+        m.connect = now();
+        hop.remoteAddress = socket.remoteAddress;
+        if (secure) phase = 'tls';
+        else ready();
+      });
+      if (secure) {
+        socket.once('secureConnect', () => {
+          m.secure = now();
+          const cert = (socket as TLSSocket).getPeerCertificate();
+          if (cert?.valid_to) {
+            const validTo = new Date(cert.valid_to);
+            hop.cert = {
+              host,
+              validTo: validTo.toISOString(),
+              daysLeft: Math.round(((validTo.getTime() - Date.now()) / 86_400_000) * 10) / 10,
+            };
+          }
+          ready();
+        });
+      }
+      const onData = () => {
+        if (m.connect === undefined) return;
+        if (secure && m.secure === undefined) return;
+        m.firstByte = now();
+        socket.removeListener('data', onData);
+      };
+      socket.prependListener('data', onData);
+    });
+
+    request.on('finish', () => {
+      m.wrote = now();
+    });
+
+    request.on('error', (err: NodeJS.ErrnoException) => {
+      if (settled) return;
+      const p: Phase = m.lookupStart !== undefined && m.lookupEnd === undefined ? 'dns' : phase;
+      finish(classifyError(err, p, host, addr()));
+    });
+
+    request.on('response', (res: http.IncomingMessage) => {
+      m.firstByte ??= now();
+      hop.statusCode = res.statusCode;
+      phase = 'body';
+      const location = res.headers.location;
+      if (t.followRedirects && REDIRECTS.has(res.statusCode ?? 0) && location) {
+        hop.location = location;
+        finish();
+        return;
+      }
+      hop.charset = /charset=["']?([\w-]+)/i.exec(res.headers['content-type'] ?? '')?.[1];
+      if (t.keepBody) hop.chunks = [];
+      decoder = req.method === 'HEAD' ? undefined : decoderFor(res.headers['content-encoding']);
+      let rawBytes = 0;
+      const take = (chunk: Buffer) => {
+        if (settled) return;
+        const room = t.maxBodyBytes - hop.bodyBytes;
+        const kept = chunk.length > room ? chunk.subarray(0, Math.max(room, 0)) : chunk;
+        hop.bodyBytes += kept.length;
+        hop.chunks?.push(kept);
+        if (chunk.length > room) {
+          // Past the read limit: stop reading. Not a failure in itself (bodyTruncated).
+          hop.bodyTruncated = true;
+          finish();
+        }
+      };
+      if (decoder) {
+        decoder.on('data', take);
+        decoder.on('end', () => finish());
+        decoder.on('error', (err: NodeJS.ErrnoException) =>
+          finish({ code: 'PROTOCOL_ERROR', message: `${addr()} sent a body that does not decode as ${res.headers['content-encoding']}: ${err.message}` }),
+        );
+      }
+      res.on('data', (chunk: Buffer) => {
+        rawBytes += chunk.length;
+        if (decoder) {
+          if (rawBytes > t.maxBodyBytes) {
+            hop.bodyTruncated = true;
+            finish();
+          } else decoder.write(chunk);
+        } else take(chunk);
+      });
+      res.on('end', () => {
+        if (decoder) decoder.end();
+        else finish();
+      });
+      const midBody = () => ({
+        code: 'CONNECTION_RESET' as const,
+        message: `${addr()} closed the connection mid-body after ${rawBytes} bytes${res.headers['content-length'] ? ` of ${res.headers['content-length']}` : ''}`,
+      });
+      res.on('error', () => finish(midBody()));
+      res.on('close', () => {
+        if (!res.complete) finish(midBody());
+      });
+    });
+
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    request.end(req.body);
+  });
+}
+
+function bodyText(hop: Hop): string | undefined {
+  if (!hop.chunks) return undefined;
+  const buf = Buffer.concat(hop.chunks);
+  let charset = hop.charset?.toLowerCase();
+  if (!charset) {
+    // Chinese sites often declare GBK only in a <meta> tag.
+    charset = /<meta[^>]+charset=["']?([\w-]+)/i.exec(buf.subarray(0, 2048).toString('latin1'))?.[1]?.toLowerCase();
+  }
+  try {
+    return new TextDecoder(charset && charset !== 'utf8' ? charset : 'utf-8').decode(buf);
+  } catch {
+    return buf.toString('utf8');
+  }
+}
+
+function hopTimings(hop: Hop) {
+  const m = hop.marks;
+  const end = m.end ?? now();
+  const dnsEnd = m.lookupEnd ?? hop.t0;
+  const connect = m.connect ?? end;
+  const readyAt = m.secure ?? (hop.secure ? end : connect);
+  const sent = Math.max(m.wrote ?? readyAt, readyAt);
+  const first = m.firstByte;
+  return {
+    dnsMs: m.lookupEnd !== undefined ? m.lookupEnd - (m.lookupStart ?? hop.t0) : 0,
+    connectMs: m.connect !== undefined ? m.connect - dnsEnd : 0,
+    tlsMs: m.secure !== undefined && m.connect !== undefined ? m.secure - m.connect : 0,
+    ttfbMs: first !== undefined ? Math.max(0, first - sent) : 0,
+    downloadMs: first !== undefined ? Math.max(0, end - first) : 0,
+  };
+}
+
+function sameOrigin(a: URL, b: URL): boolean {
+  return a.protocol === b.protocol && a.host === b.host;
+}
+
+export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) => {
+  const start = now();
+  let req: HopRequest = {
+    url: new URL(t.url),
+    method: t.method,
+    headers: { ...DEFAULT_HEADERS, ...lowerKeys(t.headers) },
+    body: t.body,
+  };
+  const obs: HttpObservation = {
+    attempts: 0,
+    redirects: 0,
+    finalUrl: t.url,
+    timings: { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, downloadMs: 0, totalMs: 0 },
+    bodyBytes: 0,
+    bodyTruncated: false,
+  };
+  const done = () => {
+    obs.timings.totalMs = now() - start;
+    return obs;
+  };
+
+  for (;;) {
+    let hop: Hop;
+    let tries = 0;
+    do {
+      tries++;
+      hop = await exchange(req, t, signal);
+    } while (hop.error && CONNECT_PHASE_CODES.has(hop.error.code) && tries < t.attempts && !signal.aborted);
+    obs.attempts = Math.max(obs.attempts, tries);
+    const ht = hopTimings(hop);
+    obs.timings.dnsMs += ht.dnsMs;
+    obs.timings.connectMs += ht.connectMs;
+    obs.timings.tlsMs += ht.tlsMs;
+    obs.timings.ttfbMs += ht.ttfbMs;
+    obs.timings.downloadMs += ht.downloadMs;
+    if (hop.remoteAddress) obs.remoteAddress = hop.remoteAddress;
+    if (hop.cert && (!obs.cert || hop.cert.daysLeft < obs.cert.daysLeft)) obs.cert = hop.cert;
+    obs.finalUrl = req.url.href;
+    if (hop.error) {
+      obs.statusCode = hop.statusCode;
+      obs.bodyBytes = hop.bodyBytes;
+      obs.error = tries > 1 ? { ...hop.error, message: `${hop.error.message} (${tries} attempts)` } : hop.error;
+      return done();
+    }
+    if (hop.location !== undefined) {
+      let next: URL;
+      try {
+        next = new URL(hop.location, req.url);
+      } catch {
+        obs.statusCode = hop.statusCode;
+        obs.error = { code: 'PROTOCOL_ERROR', message: `${req.url.host} answered ${hop.statusCode} with an invalid Location: ${hop.location.slice(0, 200)}` };
+        return done();
+      }
+      if (obs.redirects >= t.maxRedirects) {
+        obs.statusCode = hop.statusCode;
+        obs.error = {
+          code: 'REDIRECT_LIMIT',
+          message: `more than ${t.maxRedirects} redirects (stopped at ${req.url.href} -> ${next.href})`,
+        };
+        return done();
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+        obs.statusCode = hop.statusCode;
+        obs.error = { code: 'PROTOCOL_ERROR', message: `redirect to unsupported scheme ${next.protocol}` };
+        return done();
+      }
+      obs.redirects++;
+      const headers = { ...req.headers };
+      // Credentials never follow a redirect to another origin (what browsers and curl do).
+      if (!sameOrigin(next, req.url)) {
+        delete headers.authorization;
+        delete headers.cookie;
+      }
+      const toGet = hop.statusCode === 303 || ((hop.statusCode === 301 || hop.statusCode === 302) && req.method === 'POST');
+      if (toGet) {
+        delete headers['content-type'];
+        delete headers['content-length'];
+      }
+      req = { url: next, method: toGet ? 'GET' : req.method, headers, body: toGet ? undefined : req.body };
+      continue;
+    }
+    obs.statusCode = hop.statusCode;
+    obs.bodyBytes = hop.bodyBytes;
+    obs.bodyTruncated = hop.bodyTruncated;
+    if (t.keepBody) obs.body = bodyText(hop);
+    return done();
+  }
+};
+
+function lowerKeys(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
+  return out;
+}

@@ -1,0 +1,61 @@
+/** The CLI's readable view of a summary: one row per monitor, the first reason as detail. */
+import type { ResultRecord, Summary } from './record';
+
+/** Display width: CJK and full-width characters take two columns (monitor names are often Chinese). */
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    w += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd) ? 2 : 1;
+  }
+  return w;
+}
+
+function pad(s: string, width: number): string {
+  return s + ' '.repeat(Math.max(0, width - displayWidth(s)));
+}
+
+function clip(s: string, width: number): string {
+  if (displayWidth(s) <= width) return s;
+  let out = '';
+  for (const ch of s) {
+    if (displayWidth(out + ch) > width - 1) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
+
+function detail(r: ResultRecord): string {
+  if (!r.ok) return r.reasons.map((x) => `${x.code}: ${x.message}`).join(' | ');
+  const statuses = [...new Set(r.samples.flatMap((s) => (s.statusCode === undefined ? [] : [s.statusCode])))];
+  const parts = [];
+  if (statuses.length) parts.push(statuses.join(','));
+  if (r.hostList.length) parts.push(`from ${r.hostList.join(', ')}`);
+  if (r.cert) parts.push(`cert ${r.cert.daysLeft} days left`);
+  return parts.join(' ');
+}
+
+export function renderTable(summary: Summary, width = 120): string {
+  const header = ['MONITOR', 'TYPE', 'RESULT', 'OK/N', 'MEAN', 'P95', 'DETAIL'];
+  const rows = summary.results.map((r) => [
+    r.monitor,
+    r.type,
+    r.ok ? 'ok' : 'FAIL',
+    `${r.stats.successes}/${r.stats.samples}`,
+    ms(r.stats.meanMs),
+    ms(r.stats.p95Ms),
+    detail(r),
+  ]);
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((row) => displayWidth(row[i]!))));
+  const fixed = widths.slice(0, -1).reduce((a, b) => a + b + 2, 0);
+  const detailWidth = Math.max(30, width - fixed);
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? clip(c, detailWidth) : pad(c, widths[i]!))).join('  ').trimEnd();
+  const failing = summary.results.filter((r) => !r.ok).length;
+  const head =
+    `${summary.function}  ${summary.startedAt}  ${(summary.durationMs / 1000).toFixed(1)} s  ` +
+    (summary.results.length === 0 ? 'no monitors selected' : failing ? `${failing} of ${summary.results.length} failing` : `all ${summary.results.length} ok`);
+  return [head, '', line(header), ...rows.map(line)].join('\n') + '\n';
+}

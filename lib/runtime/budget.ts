@@ -1,0 +1,17 @@
+/**
+ * The longest a monitor can take when everything times out, for `validate`'s warning that a
+ * function's timeout is too short. Redirect hops are not counted (each would add its own).
+ */
+import type { Monitor } from '../config/schema';
+
+export function worstCaseMs(m: Monitor): number {
+  const perSample = m.attempts * m.connectTimeoutMs + (m.type === 'http' ? m.readTimeoutMs : 0);
+  return (m.samples - 1) * Math.max(m.intervalMs, perSample) + perSample;
+}
+
+/** Monitors share `concurrency` slots: the run takes at least the longest one, and at least the total spread over the slots. */
+export function runWorstCaseMs(monitors: readonly Monitor[], concurrency: number, marginMs: number): number {
+  if (monitors.length === 0) return 0;
+  const each = monitors.map(worstCaseMs);
+  return Math.ceil(Math.max(Math.max(...each), each.reduce((a, b) => a + b, 0) / concurrency)) + marginMs;
+}
