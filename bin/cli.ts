@@ -53,7 +53,7 @@ async function invoke(args: string[]): Promise<number> {
   });
   const fn = positionals[0];
   if (!fn || positionals.length > 1) throw new UsageError(`invoke takes one function name\n\n${USAGE}`);
-  if (!isFunctionName(fn)) throw new UsageError(`unknown function "${fn}" (known: ${Object.keys(FUNCTION_TYPES).join(', ')})`);
+  if (!isFunctionName(fn)) throw new UsageError(`unknown function "${fn}" (known: ${Object.keys(FUNCTION_TYPES).join(', ')})\n\n${USAGE}`);
   const event = readEvent(values.event);
   const settings = readFunctionSettings(resolve(SERVERLESS_YML), fn);
   const context = localContext(fn, settings.timeoutMs ?? 60_000, settings.memoryMb);

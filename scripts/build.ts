@@ -54,7 +54,7 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
 
   let configFile: string | undefined;
   try {
-    configFile = findConfig({ configPath: opts.configPath, bundleDir: join(root, '.no-bundle-dir') });
+    configFile = findConfig({ configPath: opts.configPath });
   } catch (err) {
     if (!(err instanceof ConfigError) || opts.configPath) throw err;
     say('note: no monitors.yaml found: dist/ has no config (cp monitors.example.yaml monitors.yaml, then build again)');

@@ -10,6 +10,7 @@ import { ConfigError, type PathKey, type Problem } from './errors';
 import { interpolate } from './env';
 import { validateConfig } from './validate';
 import type { Config } from './schema';
+import { IN_BUNDLE } from '../runtime/bundle';
 import { lazyRequire } from '../runtime/lazy';
 
 export interface LoadOptions {
@@ -42,8 +43,9 @@ export function findConfig(opts: LoadOptions = {}): string {
     }
     return path;
   }
-  const bundleDir = opts.bundleDir ?? __dirname;
-  const candidates = [...BESIDE_BUNDLE.map((f) => join(bundleDir, f)), join(cwd, 'monitors.yaml')];
+  // From source there is no bundle to sit beside: only the deployed function looks there.
+  const bundleDir = opts.bundleDir ?? (IN_BUNDLE ? __dirname : undefined);
+  const candidates = [...(bundleDir ? BESIDE_BUNDLE.map((f) => join(bundleDir, f)) : []), join(cwd, 'monitors.yaml')];
   const found = candidates.find((p) => existsSync(p));
   if (!found) {
     throw new ConfigError([

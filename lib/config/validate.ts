@@ -27,44 +27,67 @@ function issueMessage(issue: Issue): string {
   // Our own messages start with a lower-case word ("must ...", "not a valid URL").
   if (/^[a-z]/.test(issue.message)) {
     const tail = issue.received && issue.kind !== 'validation' ? `, got ${issue.received}` : '';
-    const got = issue.kind === 'validation' && issue.type !== 'check' && issue.type !== 'regex' ? `, got ${issue.received}` : tail;
+    const bare = issue.type === 'check' || issue.type === 'regex' || issue.type === 'non_empty';
+    const got = issue.kind === 'validation' && !bare ? `, got ${issue.received}` : tail;
     return `${issue.message}${got}`;
   }
   return issue.message;
 }
 
-/** The deepest, most specific issues: a union's nested issues say more than the union. */
-function flatten(issues: readonly Issue[]): Issue[] {
-  const out: Issue[] = [];
-  for (const issue of issues) out.push(issue);
-  return out;
-}
-
 export function validateConfig(input: unknown): { config?: Config; problems: Problem[] } {
+  // valibot's object and record schemas take arrays as mappings ({"0": ...}); a list where a
+  // mapping belongs is a slip worth naming plainly, so those places are checked first.
+  const shape = shapeProblems(input);
+  const under = (path: PathKey[]) => shape.some((p) => p.path.every((k, i) => path[i] === k));
+  const problems: Problem[] = [...shape];
   const result = v.safeParse(configSchema, input, { abortPipeEarly: true });
   if (!result.success) {
     const seen = new Set<string>();
-    const problems: Problem[] = [];
-    for (const issue of flatten(result.issues)) {
+    for (const issue of result.issues) {
       const p = { path: issuePath(issue), message: issueMessage(issue) };
       const key = `${p.path.join('\0')}\u0001${p.message}`;
-      if (seen.has(key)) continue;
+      if (seen.has(key) || under(p.path)) continue;
       seen.add(key);
       problems.push(p);
     }
-    return { problems };
   }
-  const problems = duplicateNames(result.output);
-  return problems.length ? { problems } : { config: result.output, problems };
+  problems.push(...duplicateNames(input));
+  if (problems.length || !result.success) return { problems };
+  return { config: result.output, problems };
 }
 
-function duplicateNames(config: Config): Problem[] {
+const describe = (x: unknown) => (Array.isArray(x) ? 'Array' : typeof x === 'string' ? JSON.stringify(x) : String(x));
+const isMapping = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+function shapeProblems(input: unknown): Problem[] {
+  const monitors = isMapping(input) ? (input as { monitors?: unknown }).monitors : undefined;
+  if (!Array.isArray(monitors)) return [];
+  const problems: Problem[] = [];
+  monitors.forEach((m: unknown, i) => {
+    if (!isMapping(m)) {
+      if (m !== undefined && m !== null) problems.push({ path: ['monitors', i], message: `must be a mapping of keys to values, got ${describe(m)}` });
+      return;
+    }
+    for (const key of ['expect', 'headers']) {
+      const value = (m as Record<string, unknown>)[key];
+      if (Array.isArray(value)) problems.push({ path: ['monitors', i, key], message: `must be a mapping of keys to values, got Array` });
+    }
+  });
+  return problems;
+}
+
+/** On the raw input, so a duplicate shows up together with every other problem. */
+function duplicateNames(input: unknown): Problem[] {
+  const monitors = isMapping(input) ? (input as { monitors?: unknown }).monitors : undefined;
+  if (!Array.isArray(monitors)) return [];
   const first = new Map<string, number>();
   const problems: Problem[] = [];
-  config.monitors.forEach((m, i) => {
-    const at = first.get(m.name);
-    if (at === undefined) first.set(m.name, i);
-    else problems.push({ path: ['monitors', i, 'name'], message: `duplicate name "${m.name}" (also monitors[${at}])` });
+  monitors.forEach((m: unknown, i) => {
+    const name = isMapping(m) ? (m as { name?: unknown }).name : undefined;
+    if (typeof name !== 'string') return;
+    const at = first.get(name);
+    if (at === undefined) first.set(name, i);
+    else problems.push({ path: ['monitors', i, 'name'], message: `duplicate name "${name}" (also monitors[${at}])` });
   });
   return problems;
 }

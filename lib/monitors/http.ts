@@ -6,7 +6,8 @@ import { roundMs } from '../report/stats';
 import { probeHttp, type HttpObservation, type HttpTarget } from '../probes/http';
 import { takeSamples } from './sampling';
 import { judge, type Judged } from './verdict';
-import { redactUrl, type RunContext } from './context';
+import type { RunContext } from './context';
+import { redactUrl } from '../report/redact';
 
 export function statusText(ranges: readonly [number, number][]): string {
   return ranges.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(', ');

@@ -1,7 +1,8 @@
 /** Which monitor types each deployed function runs, and how each type runs. */
 import type { Monitor, MonitorType } from '../config/schema';
 import type { ResultRecord } from '../report/record';
-import { redactUrl, type RunContext } from './context';
+import type { RunContext } from './context';
+import { redactUrl } from '../report/redact';
 import { runHttp } from './http';
 import { runTcp } from './tcp';
 

@@ -14,6 +14,7 @@ import { CONNECT_PHASE_CODES } from '../report/codes';
 import { classifyError, type Phase } from './classify';
 import { timedLookup, type LookupMarks } from './lookup';
 import { now, type Failure, type Prober } from './types';
+import { redactUrl } from '../report/redact';
 
 export interface HttpTarget {
   url: string;
@@ -141,6 +142,7 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
     const onAbort = () => finish({ code: 'DEADLINE', message: 'stopped at the function deadline' });
 
     const options: https.RequestOptions = {
+      ...(url.username || url.password ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
       protocol: url.protocol,
       hostname: host,
       port,
@@ -256,14 +258,17 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       res.on('data', (chunk: Buffer) => {
         rawBytes += chunk.length;
         if (decoder) {
-          if (rawBytes > t.maxBodyBytes) {
+          // The limit counts decoded bytes; compressed input that still has not produced
+          // them after twice the limit (plus gzip's framing) is cut as well.
+          if (rawBytes > 2 * t.maxBodyBytes + 65_536) {
             hop.bodyTruncated = true;
             finish();
           } else decoder.write(chunk);
         } else take(chunk);
       });
       res.on('end', () => {
-        if (decoder) decoder.end();
+        // An empty body labelled gzip (a 204, a 304) has nothing to decode.
+        if (decoder && rawBytes > 0) decoder.end();
         else finish();
       });
       const midBody = () => ({
@@ -329,7 +334,7 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
   const obs: HttpObservation = {
     attempts: 0,
     redirects: 0,
-    finalUrl: t.url,
+    finalUrl: redactUrl(t.url),
     timings: { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, downloadMs: 0, totalMs: 0 },
     bodyBytes: 0,
     bodyTruncated: false,
@@ -355,7 +360,7 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
     obs.timings.downloadMs += ht.downloadMs;
     if (hop.remoteAddress) obs.remoteAddress = hop.remoteAddress;
     if (hop.cert && (!obs.cert || hop.cert.daysLeft < obs.cert.daysLeft)) obs.cert = hop.cert;
-    obs.finalUrl = req.url.href;
+    obs.finalUrl = redactUrl(req.url.href);
     if (hop.error) {
       obs.statusCode = hop.statusCode;
       obs.bodyBytes = hop.bodyBytes;
@@ -375,7 +380,7 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
         obs.statusCode = hop.statusCode;
         obs.error = {
           code: 'REDIRECT_LIMIT',
-          message: `more than ${t.maxRedirects} redirects (stopped at ${req.url.href} -> ${next.href})`,
+          message: `more than ${t.maxRedirects} redirects (stopped at ${redactUrl(req.url.href)} -> ${redactUrl(next.href)})`,
         };
         return done();
       }
@@ -391,7 +396,8 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
         delete headers.authorization;
         delete headers.cookie;
       }
-      const toGet = hop.statusCode === 303 || ((hop.statusCode === 301 || hop.statusCode === 302) && req.method === 'POST');
+      const toGet =
+        (hop.statusCode === 303 && req.method !== 'HEAD') || ((hop.statusCode === 301 || hop.statusCode === 302) && req.method === 'POST');
       if (toGet) {
         delete headers['content-type'];
         delete headers['content-length'];

@@ -3,10 +3,10 @@
  * into dist/lazy/<name>.js and required on first use, so a healthy cold start never pays to
  * load them. From source (tsx, tests) they come from node_modules as usual.
  */
-declare const __SCF_BUNDLE__: boolean;
+import { IN_BUNDLE } from './bundle';
 
 export function lazyRequire<T>(name: 'yaml'): T {
-  if (typeof __SCF_BUNDLE__ !== 'undefined' && __SCF_BUNDLE__) {
+  if (IN_BUNDLE) {
     // A computed path keeps esbuild from inlining the module into the main bundle.
     const file = [__dirname, 'lazy', `${name}.js`].join('/');
     return require(file) as T;
