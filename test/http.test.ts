@@ -315,6 +315,22 @@ describe('status', () => {
     assert.equal(typeof r.stats.meanMs, 'number');
   });
 
+  test('a failing status quotes the page title (a WAF block page tells itself apart)', async () => {
+    const waf = await httpServer((_q, res) =>
+      res.writeHead(403, { 'content-type': 'text/html' }).end('<html><head><title>Access Denied\n by WAF</title></head><body>blocked</body></html>'),
+    );
+    try {
+      const r = await run({ url: waf.url('/login') });
+      assert.deepEqual(codes(r), ['HTTP_STATUS']);
+      assert.match(r.reasons[0]!.message, /answered 403 \("Access Denied by WAF"\) from 127\.0\.0\.1/);
+      // Without a title, no quote.
+      const plain = await run({ url: main.url('/status/502') });
+      assert.doesNotMatch(plain.reasons[0]!.message, /\("/);
+    } finally {
+      await waf.close();
+    }
+  });
+
   test('expect.status [404] makes a 404 ok and a 200 not ok', async () => {
     const ok = await run({ url: main.url('/status/404'), expect: { status: [404] } });
     assert.equal(ok.ok, true, JSON.stringify(ok.reasons));

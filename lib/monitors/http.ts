@@ -13,11 +13,21 @@ export function statusText(ranges: readonly [number, number][]): string {
   return ranges.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(', ');
 }
 
+/** The page's <title>, to tell a WAF or load-balancer error page from the application's. */
+function pageTitle(body: string | undefined): string | undefined {
+  const t = body && /<title[^>]*>([^<]{1,200})<\/title>/i.exec(body)?.[1]?.replace(/\s+/g, ' ').trim();
+  return t ? t.slice(0, 80) : undefined;
+}
+
 function check(m: HttpMonitor, o: HttpObservation, bodyRegex: RegExp | undefined): Reason | undefined {
   if (o.error) return o.error;
   const status = o.statusCode!;
   if (!m.expect.status.some(([lo, hi]) => status >= lo && status <= hi)) {
-    return { code: 'HTTP_STATUS', message: `answered ${status} from ${o.remoteAddress}, expected ${statusText(m.expect.status)}` };
+    const title = pageTitle(o.body);
+    return {
+      code: 'HTTP_STATUS',
+      message: `answered ${status}${title ? ` ("${title}")` : ''} from ${o.remoteAddress}, expected ${statusText(m.expect.status)}`,
+    };
   }
   const body = o.body ?? '';
   const cut = o.bodyTruncated ? ` in the first ${o.bodyBytes} bytes` : '';

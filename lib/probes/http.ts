@@ -30,7 +30,7 @@ export interface HttpTarget {
   insecure: boolean;
   /** PEM of extra CAs to trust besides the public roots. */
   ca?: string;
-  /** Keep the (decoded, bounded) body for keyword checks. */
+  /** Keep the (decoded, bounded) body for keyword checks; otherwise only its first 2 KiB. */
   keepBody: boolean;
 }
 
@@ -58,12 +58,15 @@ export interface HttpObservation {
   timings: HttpTimings;
   bodyBytes: number;
   bodyTruncated: boolean;
+  /** The decoded body (its first 2 KiB unless `keepBody`). */
   body?: string;
   /** The certificate closest to expiry among the HTTPS hops. */
   cert?: CertInfo;
   error?: Failure;
 }
 
+/** Kept of every body, so a failure can quote the page (a WAF block page's title, say). */
+const HEAD_BYTES = 2048;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_HEADERS = {
   'user-agent': 'scf-monitor/0.1 (+uptime check)',
@@ -233,15 +236,20 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
         return;
       }
       hop.charset = /charset=["']?([\w-]+)/i.exec(res.headers['content-type'] ?? '')?.[1];
-      if (t.keepBody) hop.chunks = [];
+      hop.chunks = [];
+      let kept = 0;
+      const keep = t.keepBody ? Infinity : HEAD_BYTES;
       decoder = req.method === 'HEAD' ? undefined : decoderFor(res.headers['content-encoding']);
       let rawBytes = 0;
       const take = (chunk: Buffer) => {
         if (settled) return;
         const room = t.maxBodyBytes - hop.bodyBytes;
-        const kept = chunk.length > room ? chunk.subarray(0, Math.max(room, 0)) : chunk;
-        hop.bodyBytes += kept.length;
-        hop.chunks?.push(kept);
+        const part = chunk.length > room ? chunk.subarray(0, Math.max(room, 0)) : chunk;
+        hop.bodyBytes += part.length;
+        if (kept < keep) {
+          hop.chunks!.push(part.length > keep - kept ? part.subarray(0, keep - kept) : part);
+          kept += part.length;
+        }
         if (chunk.length > room) {
           // Past the read limit: stop reading. Not a failure in itself (bodyTruncated).
           hop.bodyTruncated = true;
@@ -408,7 +416,7 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
     obs.statusCode = hop.statusCode;
     obs.bodyBytes = hop.bodyBytes;
     obs.bodyTruncated = hop.bodyTruncated;
-    if (t.keepBody) obs.body = bodyText(hop);
+    obs.body = bodyText(hop);
     return done();
   }
 };
