@@ -82,7 +82,7 @@ export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRe
     ca: m.ca,
     keepBody: m.expect.bodyContains !== undefined || bodyRegex !== undefined,
   };
-  const { samples, cutShort } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeHttp(target, ctx.signal));
+  const { samples, cut } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeHttp(target, ctx.signal));
 
   const judged: Judged[] = [];
   const records: SampleRecord[] = [];
@@ -107,7 +107,7 @@ export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRe
       message: `certificate for ${cert.host} ${when} (valid to ${cert.validTo}), expected at least ${m.expect.certMinDays} days`,
     });
   }
-  const verdict = judge(judged, m.expect, m.samples, cutShort, extra);
+  const verdict = judge(judged, m.expect, m.samples, cut, extra);
   return {
     timestamp,
     function: ctx.functionName,

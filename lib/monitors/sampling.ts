@@ -3,9 +3,12 @@
  * sample does not stretch the schedule), and stops at the deadline keeping what it has.
  * A sample cut off by the deadline is dropped: it says nothing about the target.
  */
+/** Where the deadline found the monitor: not at all, between samples, or inside one. */
+export type Cut = 'none' | 'between' | 'during';
+
 export interface Sampled<S> {
   samples: S[];
-  cutShort: boolean;
+  cut: Cut;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -33,10 +36,10 @@ export async function takeSamples<S>(
   const start = performance.now();
   for (let i = 0; i < count; i++) {
     await sleep(start + i * intervalMs - performance.now(), signal);
-    if (signal.aborted) return { samples, cutShort: true };
+    if (signal.aborted) return { samples, cut: 'between' };
     const sample = await take();
-    if (signal.aborted) return { samples, cutShort: true };
+    if (signal.aborted) return { samples, cut: 'during' };
     samples.push(sample);
   }
-  return { samples, cutShort: false };
+  return { samples, cut: 'none' };
 }

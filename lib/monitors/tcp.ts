@@ -11,7 +11,7 @@ export async function runTcp(m: TcpMonitor, ctx: RunContext): Promise<ResultReco
   const timestamp = new Date().toISOString();
   const started = performance.now();
   const target = { host: m.host, port: m.port, connectTimeoutMs: m.connectTimeoutMs, attempts: m.attempts };
-  const { samples, cutShort } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeTcp(target, ctx.signal));
+  const { samples, cut } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeTcp(target, ctx.signal));
   const verdict = judge(
     samples.map((o) => ({
       ok: !o.error,
@@ -21,7 +21,7 @@ export async function runTcp(m: TcpMonitor, ctx: RunContext): Promise<ResultReco
     })),
     m.expect,
     m.samples,
-    cutShort,
+    cut,
   );
   return {
     timestamp,

@@ -6,6 +6,7 @@
 import type { FailureCode, Reason } from '../report/codes';
 import type { Stats } from '../report/record';
 import { mean, percentile, roundMs, roundRatio, std } from '../report/stats';
+import type { Cut } from './sampling';
 
 export interface Judged {
   ok: boolean;
@@ -26,7 +27,7 @@ export function judge(
   judged: readonly Judged[],
   expect: { minSuccessRate: number; maxMeanMs: number },
   planned: number,
-  cutShort: boolean,
+  cut: Cut,
   extra: Reason[] = [],
 ): Verdict {
   const n = judged.length;
@@ -44,7 +45,14 @@ export function judge(
   const hostList = [...new Set(judged.flatMap((s) => (s.remoteAddress ? [s.remoteAddress] : [])))];
 
   const reasons: Reason[] = [];
-  if (cutShort) {
+  if (cut === 'during') {
+    reasons.push({
+      code: 'DEADLINE',
+      message:
+        `stopped at the function deadline while sample ${n + 1} of ${planned} was still waiting on the target` +
+        (n ? ` (${n} samples kept)` : ''),
+    });
+  } else if (cut === 'between') {
     reasons.push({
       code: 'DEADLINE',
       message:

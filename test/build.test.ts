@@ -1,0 +1,268 @@
+/**
+ * The deployment chain: buildAll() -> dist/statusCheck.js + dist/monitors.json + dist/lazy/,
+ * copied to a folder with no node_modules and run in a child node process, as SCF runs it.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { buildAll } from '../scripts/build';
+import { ConfigError } from '../lib/config/errors';
+import type { Summary } from '../lib/report/record';
+import { httpServer, type Running } from './support/servers';
+
+const run = promisify(execFile);
+
+const TOKEN_VAR = 'SCF_MONITOR_TEST_BUILD_TOKEN';
+const TOKEN = 'token-from-the-function-env-7f3a';
+
+/** Runs in the child: loads the bundle, records every require, calls main_handler. */
+const CHILD = `
+const Module = require('module');
+const requested = [];
+const load = Module._load;
+Module._load = function (request) { requested.push(request); return load.apply(this, arguments); };
+const resolvable = [];
+for (const name of ['valibot', 'yaml', 'esbuild', 'tsx', 'typescript']) {
+  try { require.resolve(name); resolvable.push(name); } catch {}
+}
+const handler = require('./statusCheck.js');
+const atLoad = requested.splice(0);
+const event = { Type: 'Timer', TriggerName: 't', Time: new Date().toISOString(), Message: '' };
+const done = (out) => {
+  out.atLoad = atLoad;
+  out.duringRun = requested;
+  out.resolvable = resolvable;
+  out.loaded = Object.keys(require.cache);
+  process.stdout.write('\\n@@RESULT ' + JSON.stringify(out) + '\\n');
+};
+Promise.resolve()
+  .then(() => handler.main_handler(event, { time_limit_in_ms: 10000 }))
+  .then((summary) => done({ summary }), (err) => done({ error: { name: err.name, message: err.message } }));
+`;
+
+interface ChildResult {
+  summary?: Summary;
+  error?: { name: string; message: string };
+  atLoad: string[];
+  duringRun: string[];
+  resolvable: string[];
+  loaded: string[];
+  logLines: string[];
+}
+
+function assertNoNodeModulesAbove(folder: string): void {
+  for (let d = folder; ; d = dirname(d)) {
+    assert.ok(!existsSync(join(d, 'node_modules')), `${d}/node_modules exists and could satisfy requires`);
+    if (dirname(d) === d) break;
+  }
+}
+
+async function runDeployed(folder: string): Promise<ChildResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, [TOKEN_VAR]: TOKEN, HOME: folder };
+  delete env.SCF_MONITOR_CONFIG;
+  delete env.NODE_PATH;
+  delete env.NODE_OPTIONS;
+  // Async: the loopback server lives in this process and must keep answering.
+  const { stdout } = await run(process.execPath, ['-e', CHILD], { cwd: folder, env, timeout: 30_000 });
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  const last = lines.find((l) => l.startsWith('@@RESULT '));
+  assert.ok(last, `no result from the child; stdout:\n${stdout}`);
+  return { ...(JSON.parse(last.slice('@@RESULT '.length)) as Omit<ChildResult, 'logLines'>), logLines: lines.filter((l) => !l.startsWith('@@')) };
+}
+
+const isBuiltin = (name: string) => name.startsWith('node:') || builtinModules.includes(name);
+/** What loading the bundle required besides itself and node's built-ins. */
+const nonBuiltin = (requests: string[]) => requests.filter((x) => x !== './statusCheck.js' && !isBuiltin(x));
+
+describe('build', () => {
+  let server: Running;
+  const tokens: (string | undefined)[] = [];
+  let work: string;
+  let dist: string;
+  let configPath: string;
+  const folders: string[] = [];
+
+  const deployFolder = () => {
+    const folder = mkdtempSync(join(tmpdir(), 'scf-monitor-deploy-'));
+    folders.push(folder);
+    assertNoNodeModulesAbove(folder);
+    cpSync(join(dist, 'statusCheck.js'), join(folder, 'statusCheck.js'));
+    cpSync(join(dist, 'lazy'), join(folder, 'lazy'), { recursive: true });
+    return folder;
+  };
+
+  before(async () => {
+    server = await httpServer((req, res) => {
+      tokens.push(req.headers['x-token'] as string | undefined);
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('healthy');
+    });
+    work = mkdtempSync(join(tmpdir(), 'scf-monitor-build-'));
+    dist = join(work, 'dist');
+    configPath = join(work, 'monitors.yaml');
+    writeFileSync(
+      configPath,
+      stringify({
+        concurrency: 4,
+        monitors: [
+          {
+            name: 'health',
+            type: 'http',
+            url: server.url('/health'),
+            headers: { 'x-token': `\${${TOKEN_VAR}}` },
+            samples: 2,
+            intervalMs: 0,
+            connectTimeoutMs: 2000,
+            readTimeoutMs: 2000,
+            expect: { bodyContains: 'healthy' },
+          },
+        ],
+      }),
+    );
+    // The build must not need (nor bake in) the function's secrets.
+    const saved = process.env[TOKEN_VAR];
+    delete process.env[TOKEN_VAR];
+    try {
+      await buildAll({ configPath, outDir: dist, quiet: true });
+    } finally {
+      if (saved !== undefined) process.env[TOKEN_VAR] = saved;
+    }
+  });
+
+  after(async () => {
+    await server.close();
+    for (const f of [work, ...folders]) if (f) rmSync(f, { recursive: true, force: true });
+  });
+
+  test('writes the bundle, the lazy YAML parser and the config as JSON, with ${VAR} left for run time', () => {
+    assert.ok(existsSync(join(dist, 'statusCheck.js')));
+    assert.ok(existsSync(join(dist, 'lazy', 'yaml.js')));
+    const json = JSON.parse(readFileSync(join(dist, 'monitors.json'), 'utf8')) as { monitors: { headers: Record<string, string> }[] };
+    assert.equal(json.monitors[0]!.headers['x-token'], `\${${TOKEN_VAR}}`);
+    assert.ok(!readFileSync(join(dist, 'statusCheck.js'), 'utf8').includes(TOKEN));
+  });
+
+  test('the bundle has no SDK, bundles valibot, and keeps the YAML parser in lazy/', () => {
+    const bundle = readFileSync(join(dist, 'statusCheck.js'), 'utf8');
+    assert.ok(!bundle.includes('tencentcloud-sdk-nodejs'), 'the bundle mentions tencentcloud-sdk-nodejs');
+    assert.doesNotMatch(bundle, /require\(\s*["'`]valibot["'`]\s*\)/);
+    // A string from the yaml package's parser: in lazy/yaml.js, not in the main bundle.
+    const yamlMarker = 'Implicit keys need to be';
+    assert.ok(!bundle.includes(yamlMarker), 'the YAML parser is inlined in the main bundle');
+    assert.ok(readFileSync(join(dist, 'lazy', 'yaml.js'), 'utf8').includes(yamlMarker));
+  });
+
+  test('the deployed bundle runs with no node_modules, resolving ${VAR} from the function env', async () => {
+    const folder = deployFolder();
+    cpSync(join(dist, 'monitors.json'), join(folder, 'monitors.json'));
+    for (const f of ['statusCheck.js', 'monitors.json', join('lazy', 'yaml.js')]) assert.ok(existsSync(join(folder, f)), f);
+    tokens.length = 0;
+    const r = await runDeployed(folder);
+
+    assert.deepEqual(r.resolvable, [], 'packages resolvable from the deploy folder');
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    const s = r.summary!;
+    assert.equal(s.function, 'statusCheck');
+    assert.equal(s.ok, true, JSON.stringify(s.results.map((x) => x.reasons)));
+    assert.deepEqual(
+      s.results.map((x) => x.monitor),
+      ['health'],
+    );
+    assert.equal(s.results[0]!.stats.samples, 2);
+    assert.deepEqual(tokens, [TOKEN, TOKEN], 'the server got the header with the value from the env');
+
+    // Loading the bundle requires only node built-ins: valibot is bundled, yaml is not loaded.
+    assert.deepEqual(
+      nonBuiltin(r.atLoad),
+      [],
+    );
+    // A JSON config never loads the YAML parser.
+    assert.deepEqual(
+      nonBuiltin(r.duringRun),
+      [],
+    );
+    assert.deepEqual(
+      r.loaded.filter((f) => f.includes('lazy')),
+      [],
+    );
+    // The run logged one JSON record to stdout.
+    assert.equal(r.logLines.length, 1);
+    assert.equal((JSON.parse(r.logLines[0]!) as { monitor: string }).monitor, 'health');
+  });
+
+  test('a monitors.yaml beside the bundle works through lazy/yaml.js', async () => {
+    const folder = deployFolder();
+    cpSync(configPath, join(folder, 'monitors.yaml'));
+    assert.ok(!existsSync(join(folder, 'monitors.json')));
+    tokens.length = 0;
+    const r = await runDeployed(folder);
+
+    assert.deepEqual(r.resolvable, []);
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.equal(r.summary!.ok, true, JSON.stringify(r.summary!.results.map((x) => x.reasons)));
+    assert.deepEqual(tokens, [TOKEN, TOKEN]);
+    assert.deepEqual(
+      nonBuiltin(r.atLoad),
+      [],
+    );
+    assert.ok(
+      r.loaded.some((f) => f === join(folder, 'lazy', 'yaml.js')),
+      `lazy/yaml.js was not loaded: ${r.loaded.join(', ')}`,
+    );
+    assert.ok(!r.duringRun.includes('yaml'), 'the bare yaml package was required');
+  });
+
+  test('the deployed bundle validates its config (valibot is bundled) and names the field', async () => {
+    const folder = deployFolder();
+    writeFileSync(
+      join(folder, 'monitors.json'),
+      JSON.stringify({ monitors: [{ name: 'x', type: 'http', url: server.url('/'), samples: 1000 }] }),
+    );
+    tokens.length = 0;
+    const r = await runDeployed(folder);
+    assert.equal(r.summary, undefined);
+    assert.equal(r.error?.name, 'ConfigError');
+    assert.match(r.error!.message, /monitors\[0\]\.samples/);
+    assert.ok(r.error!.message.includes(join(folder, 'monitors.json')), r.error!.message);
+    assert.deepEqual(tokens, []);
+  });
+
+  test('a build with an invalid config rejects with ConfigError naming the file and field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-badbuild-'));
+    folders.push(dir);
+    const bad = join(dir, 'monitors.yaml');
+    writeFileSync(bad, stringify({ monitors: [{ name: 'x', type: 'tcp', host: '127.0.0.1', port: 70000 }] }));
+    await assert.rejects(buildAll({ configPath: bad, outDir: join(dir, 'dist'), quiet: true }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+      assert.ok(err.message.includes(bad), err.message);
+      assert.match(err.message, /monitors\[0\]\.port/);
+      return true;
+    });
+    assert.ok(!existsSync(join(dir, 'dist', 'monitors.json')), 'no config is written for an invalid one');
+  });
+
+  test('a missing ${VAR} does not fail the build, even where the field needs a valid value', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-envbuild-'));
+    folders.push(dir);
+    const cfg = join(dir, 'monitors.yaml');
+    const unset = 'SCF_MONITOR_TEST_SURELY_UNSET_VAR';
+    assert.equal(process.env[unset], undefined);
+    writeFileSync(
+      cfg,
+      stringify({
+        monitors: [
+          { name: 'x', type: 'http', url: `http://127.0.0.1:\${${unset}}/`, headers: { authorization: `Bearer \${${unset}}` } },
+        ],
+      }),
+    );
+    mkdirSync(join(dir, 'out'));
+    await buildAll({ configPath: cfg, outDir: join(dir, 'out', 'dist'), quiet: true });
+    const json = readFileSync(join(dir, 'out', 'dist', 'monitors.json'), 'utf8');
+    assert.ok(json.includes(`\${${unset}}`));
+  });
+});
