@@ -804,7 +804,7 @@ describe('judging over samples', () => {
       assert.equal(r.ok, false);
       assert.equal(codes(r)[0], 'DEADLINE');
       assert.deepEqual(codes(r), ['DEADLINE']);
-      assert.match(r.reasons[0]!.message, /after 1 of 3 samples/);
+      assert.match(r.reasons[0]!.message, /while sample 2 of 3 was still waiting on the target \(1 sample kept\)/);
       assert.equal(r.samples.length, 1, 'the finished sample is kept, the cut one dropped');
       assert.equal(r.samples[0]!.ok, true);
       assert.equal(r.samples[0]!.statusCode, 200);

@@ -50,7 +50,7 @@ export function judge(
       code: 'DEADLINE',
       message:
         `stopped at the function deadline while sample ${n + 1} of ${planned} was still waiting on the target` +
-        (n ? ` (${n} samples kept)` : ''),
+        (n ? ` (${n} sample${n === 1 ? '' : 's'} kept)` : ''),
     });
   } else if (cut === 'between') {
     reasons.push({
