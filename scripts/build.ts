@@ -22,30 +22,27 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
   mkdirSync(join(out, 'lazy'), { recursive: true });
 
   const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts'));
-  await build({
-    entryPoints: functions.map((f) => join(root, 'functions', f)),
-    outdir: out,
+  const common = {
     bundle: true,
     platform: 'node',
     target: 'node20',
     format: 'cjs',
     minify: true,
     legalComments: 'none',
+    logLevel: 'warning',
+  } as const;
+  await build({
+    ...common,
+    entryPoints: functions.map((f) => join(root, 'functions', f)),
+    outdir: out,
     define: { __SCF_BUNDLE__: 'true' },
     // Loaded from dist/lazy/ by lib/runtime/lazy.ts when a run needs it.
     external: ['yaml'],
-    logLevel: 'warning',
   });
   await build({
+    ...common,
     stdin: { contents: "module.exports = require('yaml');", resolveDir: root, loader: 'js' },
     outfile: join(out, 'lazy', 'yaml.js'),
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
   });
   for (const f of functions) {
     const name = basename(f, '.ts');
