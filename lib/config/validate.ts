@@ -59,11 +59,15 @@ export function validateConfig(input: unknown): { config?: Config; problems: Pro
 const describe = (x: unknown) => (Array.isArray(x) ? 'Array' : typeof x === 'string' ? JSON.stringify(x) : String(x));
 const isMapping = (x: unknown) => x !== null && typeof x === 'object' && !Array.isArray(x);
 
-function shapeProblems(input: unknown): Problem[] {
+/** The `monitors` list as written, before any validation. */
+function rawMonitors(input: unknown): unknown[] {
   const monitors = isMapping(input) ? (input as { monitors?: unknown }).monitors : undefined;
-  if (!Array.isArray(monitors)) return [];
+  return Array.isArray(monitors) ? monitors : [];
+}
+
+function shapeProblems(input: unknown): Problem[] {
   const problems: Problem[] = [];
-  monitors.forEach((m: unknown, i) => {
+  rawMonitors(input).forEach((m: unknown, i) => {
     if (!isMapping(m)) {
       if (m !== undefined && m !== null) problems.push({ path: ['monitors', i], message: `must be a mapping of keys to values, got ${describe(m)}` });
       return;
@@ -78,11 +82,9 @@ function shapeProblems(input: unknown): Problem[] {
 
 /** On the raw input, so a duplicate shows up together with every other problem. */
 function duplicateNames(input: unknown): Problem[] {
-  const monitors = isMapping(input) ? (input as { monitors?: unknown }).monitors : undefined;
-  if (!Array.isArray(monitors)) return [];
   const first = new Map<string, number>();
   const problems: Problem[] = [];
-  monitors.forEach((m: unknown, i) => {
+  rawMonitors(input).forEach((m: unknown, i) => {
     const name = isMapping(m) ? (m as { name?: unknown }).name : undefined;
     if (typeof name !== 'string') return;
     const at = first.get(name);

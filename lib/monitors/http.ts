@@ -3,7 +3,7 @@ import type { HttpMonitor } from '../config/schema';
 import type { Reason } from '../report/codes';
 import type { ResultRecord, SampleRecord } from '../report/record';
 import { roundMs } from '../report/stats';
-import { probeHttp, type HttpObservation, type HttpTarget } from '../probes/http';
+import { decodeBody, probeHttp, type HttpObservation, type HttpTarget } from '../probes/http';
 import { takeSamples } from './sampling';
 import { judge, type Judged } from './verdict';
 import type { RunContext } from './context';
@@ -23,7 +23,7 @@ function check(m: HttpMonitor, o: HttpObservation, bodyRegex: RegExp | undefined
   if (o.error) return o.error;
   const status = o.statusCode!;
   if (!m.expect.status.some(([lo, hi]) => status >= lo && status <= hi)) {
-    const title = pageTitle(o.body);
+    const title = pageTitle(o.body ?? (o.head && decodeBody(o.head.bytes, o.head.charset)));
     return {
       code: 'HTTP_STATUS',
       message: `answered ${status}${title ? ` ("${title}")` : ''} from ${o.remoteAddress}, expected ${statusText(m.expect.status)}`,

@@ -58,8 +58,10 @@ export interface HttpObservation {
   timings: HttpTimings;
   bodyBytes: number;
   bodyTruncated: boolean;
-  /** The decoded body (its first 2 KiB unless `keepBody`). */
+  /** The decoded body, when `keepBody`. */
   body?: string;
+  /** Otherwise the body's first 2 KiB, undecoded (see decodeBody). */
+  head?: { bytes: Buffer; charset?: string };
   /** The certificate closest to expiry among the HTTPS hops. */
   cert?: CertInfo;
   error?: Failure;
@@ -295,18 +297,17 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
   });
 }
 
-function bodyText(hop: Hop): string | undefined {
-  if (!hop.chunks) return undefined;
-  const buf = Buffer.concat(hop.chunks);
-  let charset = hop.charset?.toLowerCase();
+/** Raw body bytes as text: charset from Content-Type, else a <meta> tag, else UTF-8. */
+export function decodeBody(bytes: Buffer, contentTypeCharset?: string): string {
+  let charset = contentTypeCharset?.toLowerCase();
   if (!charset) {
     // Chinese sites often declare GBK only in a <meta> tag.
-    charset = /<meta[^>]+charset=["']?([\w-]+)/i.exec(buf.subarray(0, 2048).toString('latin1'))?.[1]?.toLowerCase();
+    charset = /<meta[^>]+charset=["']?([\w-]+)/i.exec(bytes.subarray(0, 2048).toString('latin1'))?.[1]?.toLowerCase();
   }
   try {
-    return new TextDecoder(charset && charset !== 'utf8' ? charset : 'utf-8').decode(buf);
+    return new TextDecoder(charset && charset !== 'utf8' ? charset : 'utf-8').decode(bytes);
   } catch {
-    return buf.toString('utf8');
+    return bytes.toString('utf8');
   }
 }
 
@@ -416,7 +417,12 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
     obs.statusCode = hop.statusCode;
     obs.bodyBytes = hop.bodyBytes;
     obs.bodyTruncated = hop.bodyTruncated;
-    obs.body = bodyText(hop);
+    // Healthy samples never pay to decode: the head is decoded only if a failure quotes it.
+    if (hop.chunks) {
+      const bytes = Buffer.concat(hop.chunks);
+      if (t.keepBody) obs.body = decodeBody(bytes, hop.charset);
+      else obs.head = { bytes, charset: hop.charset };
+    }
     return done();
   }
 };
