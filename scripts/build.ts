@@ -11,6 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { checkConfig, findConfig, parseConfigText } from '../lib/config/load';
+import { LAZY_MODULES } from '../lib/runtime/lazy';
 
 const root = resolve(__dirname, '..');
 const dist = join(root, 'dist');
@@ -36,14 +37,16 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
     entryPoints: functions.map((f) => join(root, 'functions', f)),
     outdir: out,
     define: { __SCF_BUNDLE__: 'true' },
-    // Loaded from dist/lazy/ by lib/runtime/lazy.ts when a run needs it.
-    external: ['yaml'],
+    // Loaded from dist/lazy/ by lib/runtime/lazy.ts when a run needs them.
+    external: [...LAZY_MODULES],
   });
-  await build({
-    ...common,
-    stdin: { contents: "module.exports = require('yaml');", resolveDir: root, loader: 'js' },
-    outfile: join(out, 'lazy', 'yaml.js'),
-  });
+  for (const name of LAZY_MODULES) {
+    await build({
+      ...common,
+      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
+      outfile: join(out, 'lazy', `${name}.js`),
+    });
+  }
   for (const f of functions) {
     const name = basename(f, '.ts');
     say(`dist/${name}.js  ${(statSync(join(out, `${name}.js`)).size / 1024).toFixed(1)} KiB`);

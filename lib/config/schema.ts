@@ -4,6 +4,7 @@
  * rate 0.7, mean 5 s). `scripts/schema.ts` turns this into schema/monitors.schema.json.
  */
 import * as v from 'valibot';
+import { alerts, channel, monitorAlert, state } from './alerting-schema';
 
 const int = (min: number, max: number, what = 'a whole number') =>
   v.pipe(
@@ -87,7 +88,25 @@ const common = {
   intervalMs: v.optional(int(0, 600_000), 1000),
   connectTimeoutMs: v.optional(int(1, 120_000), 3000),
   attempts: v.optional(int(1, 10), 3),
+  /** Merged over the top-level `alerts`. */
+  alert: v.optional(monitorAlert),
 };
+
+/** A DNS server as `ip`, `ip:port` or `[ipv6]:port`; port 53 when left out. */
+export const dnsServer = v.pipe(
+  v.string('must be a DNS server address'),
+  v.check((s) => parseDnsServer(s) !== undefined, 'must be an IP address, optionally with :port (10.0.0.51, 10.0.0.52:5353, [::1]:53)'),
+);
+
+export function parseDnsServer(s: string): { host: string; port: number } | undefined {
+  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(s) ?? /^([0-9a-fA-F]*:[0-9a-fA-F:.]*)()$/.exec(s);
+  if (!m) return undefined;
+  const port = m[2] ? Number(m[2]) : 53;
+  if (port < 1 || port > 65535) return undefined;
+  const host = m[1] as string;
+  if (!host.includes(':') && host.split('.').some((o) => Number(o) > 255)) return undefined;
+  return { host, port };
+}
 
 const httpExpect = v.strictObject({
   status: v.optional(statusList, '200-399'),
@@ -111,6 +130,8 @@ export const httpMonitor = v.strictObject({
   maxBodyBytes: v.optional(int(0, 64 * 1024 * 1024), 1024 * 1024),
   insecure: v.optional(v.boolean('must be true or false'), false),
   ca: v.optional(text('a PEM certificate or a path to one')),
+  /** Resolve the URL's host through these servers instead of the system resolver. */
+  dnsServers: v.optional(v.pipe(v.array(dnsServer, 'must be a list of DNS servers'), v.minLength(1, 'must list at least one server'))),
   expect: v.optional(httpExpect, {}),
 });
 
@@ -127,13 +148,62 @@ export const tcpMonitor = v.strictObject({
   expect: v.optional(tcpExpect, {}),
 });
 
-export const MONITOR_TYPES = ['http', 'tcp'] as const;
+const cidr = v.pipe(
+  v.string('must be a CIDR block'),
+  v.check((s) => {
+    const [addr, bits, extra] = s.split('/');
+    if (extra !== undefined || !addr || parseDnsServer(addr) === undefined || addr.includes('[')) return false;
+    const max = addr.includes(':') ? 128 : 32;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max);
+  }, 'must be a CIDR block such as 14.215.177.0/24'),
+);
 
-export const monitor = v.variant('type', [httpMonitor, tcpMonitor]);
+const dnsExpect = v.strictObject({
+  /** Each of these values must be among a server's answers. */
+  answersInclude: v.optional(v.array(text('an expected answer'))),
+  /** Every A/AAAA answer must fall inside one of these blocks. */
+  answersWithin: v.optional(v.array(cidr)),
+  /** Every listed server must answer (DNS_SERVER_DOWN otherwise); false: at least one. */
+  allServersAnswer: v.optional(v.boolean('must be true or false'), true),
+  maxMs: v.optional(v.pipe(v.number('must be a number of milliseconds'), v.minValue(1, 'must be at least 1'))),
+});
+
+export const dnsMonitor = v.strictObject({
+  name,
+  tags: common.tags,
+  enabled: common.enabled,
+  alert: common.alert,
+  type: v.literal('dns'),
+  query: v.pipe(hostname, v.maxLength(253, 'must be at most 253 characters')),
+  recordType: v.optional(v.picklist(['A', 'AAAA', 'CNAME', 'TXT'], 'must be A, AAAA, CNAME or TXT'), 'A'),
+  /** Asked one by one over UDP; the system's resolvers when left out. */
+  servers: v.optional(v.pipe(v.array(dnsServer, 'must be a list of DNS servers'), v.minLength(1, 'must list at least one server'))),
+  timeoutMs: v.optional(int(1, 60_000), 2000),
+  /** Queries per server before it counts as silent (UDP may drop one). */
+  attempts: v.optional(int(1, 5), 2),
+  expect: v.optional(dnsExpect, {}),
+});
+
+export const MONITOR_TYPES = ['http', 'tcp', 'dns'] as const;
+
+export const monitor = v.variant('type', [httpMonitor, tcpMonitor, dnsMonitor]);
+
+/** Our own network, checked first: when it fails, failing targets are PROBE_NETWORK. */
+const canary = v.strictObject({
+  url: httpUrl,
+  timeoutMs: v.optional(int(1, 60_000), 3000),
+  insecure: v.optional(v.boolean('must be true or false'), false),
+});
 
 export const config = v.strictObject({
   concurrency: v.optional(int(1, 1000), 20),
   deadlineMarginMs: v.optional(int(0, 60_000), 1000),
+  canary: v.optional(canary),
+  /** Pinged after every completed run (a dead-man's switch such as Healthchecks); one URL or one per function. */
+  heartbeatUrl: v.optional(v.union([httpUrl, v.record(v.string(), httpUrl)], 'must be a URL or a mapping of function name to URL')),
+  state: v.optional(state, { type: 'file', path: '/tmp/scf-monitor' }),
+  channels: v.optional(v.record(v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, 'channel names are letters, digits, _, . and -')), channel), {}),
+  alerts: v.optional(alerts, {}),
   monitors: v.pipe(v.array(monitor, 'must be a list of monitors'), v.minLength(1, 'must list at least one monitor')),
 });
 
@@ -141,4 +211,6 @@ export type Config = v.InferOutput<typeof config>;
 export type Monitor = v.InferOutput<typeof monitor>;
 export type HttpMonitor = v.InferOutput<typeof httpMonitor>;
 export type TcpMonitor = v.InferOutput<typeof tcpMonitor>;
+export type DnsMonitor = v.InferOutput<typeof dnsMonitor>;
+export type CanaryConfig = v.InferOutput<typeof canary>;
 export type MonitorType = Monitor['type'];

@@ -5,6 +5,8 @@
 import type { Monitor } from '../config/schema';
 
 export function worstCaseMs(m: Monitor): number {
+  // Servers are asked in parallel; each may use every attempt.
+  if (m.type === 'dns') return m.attempts * m.timeoutMs;
   const perSample = m.attempts * m.connectTimeoutMs + (m.type === 'http' ? m.readTimeoutMs : 0);
   return (m.samples - 1) * Math.max(m.intervalMs, perSample) + perSample;
 }

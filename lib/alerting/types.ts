@@ -1,0 +1,76 @@
+/**
+ * What alerting passes around. A Notice is one monitor's change of state in one run; a channel
+ * gets a batch of them and sends one grouped message (Gatus's provider shape: one file per
+ * channel behind one interface, checked with `satisfies`).
+ */
+import type { Reason } from '../report/codes';
+import type { Stats } from '../report/record';
+import type { Locale } from '../config/alerting-schema';
+
+export type NoticeKind = 'alert' | 'reminder' | 'resolved';
+
+export interface Notice {
+  kind: NoticeKind;
+  /** The function that ran the monitor (statusCheck, kafkaLag ...). */
+  function: string;
+  monitor: string;
+  type: string;
+  target: string;
+  /** One id per outage, the same on its alert, reminders and resolution. */
+  incidentId: string;
+  /** ISO time of the first failed run of the outage. */
+  since: string;
+  /** ISO time of the run that produced this notice. */
+  at: string;
+  /** For `resolved`: how long the outage lasted (since -> at). */
+  durationMs?: number;
+  /** What is failing now (alert, reminder) or what was failing (resolved). */
+  reasons: Reason[];
+  stats?: Stats;
+}
+
+/** How a failed delivery should be treated by the outbox. */
+export type FailureKind =
+  /** Not delivered, may succeed later (refused, HTTP 5xx, rate limit). */
+  | 'retry'
+  /** The request went out and no answer came: it may have arrived. Retried anyway. */
+  | 'unknown'
+  /** Will never succeed as configured (bad webhook, wrong password): stop retrying. */
+  | 'permanent';
+
+export class DeliveryError extends Error {
+  constructor(
+    /** Short and stable: CONNECT_REFUSED, TIMEOUT, HTTP_500, RATE_LIMITED, REJECTED, EAUTH ... */
+    readonly code: string,
+    /** Safe to log: never a password, key, token or full webhook URL. */
+    message: string,
+    readonly kind: FailureKind,
+    /** For rate limits: how long to wait before the next try. */
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'DeliveryError';
+  }
+}
+
+export interface SendOptions {
+  /** Aborts at the run's deadline; the channel must stop at once. */
+  signal: AbortSignal;
+  /** A line shown above the notices, e.g. "ops-wecom failed: ..." on a fallback message. */
+  note?: string;
+  /** Override the clock (tests, DingTalk's signature timestamp). */
+  now?: () => number;
+}
+
+/** What the channel's peer confirmed, for the log (a message id, the robot's errmsg). */
+export interface Receipt {
+  detail?: string;
+  /** For multi-recipient channels: recipients that failed while others got it. */
+  partial?: string[];
+}
+
+export interface Channel<C extends { type: string; locale: Locale }> {
+  type: C['type'];
+  /** Deliver once. Resolves when the peer confirmed; throws DeliveryError otherwise. */
+  send(config: C, notices: Notice[], opts: SendOptions): Promise<Receipt>;
+}

@@ -1,0 +1,179 @@
+/**
+ * The alerting half of the config: where state lives, the channels named once, and the
+ * incident rules (`alerts`, merged per monitor by its `alert`). Gatus's alert settings are the
+ * anchor for the rule names and defaults; failureThreshold 1 is the seeds' behaviour.
+ */
+import * as v from 'valibot';
+import { parseCron } from '../alerting/cron';
+
+const int = (min: number, max: number, what = 'a whole number') =>
+  v.pipe(
+    v.number(`must be ${what}`),
+    v.integer(`must be ${what}`),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const text = (what: string) => v.pipe(v.string(`must be ${what}`), v.nonEmpty(`must not be empty`));
+
+const webhookUrl = v.pipe(
+  v.string('must be a URL'),
+  v.check((s) => URL.canParse(s), 'not a valid URL'),
+  v.check((s) => /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL'),
+);
+
+const email = v.pipe(v.string('must be an e-mail address'), v.regex(/^[^\s@<>]+@[^\s@<>]+$/, 'not an e-mail address'));
+const oneOrMany = <T extends v.GenericSchema<unknown, string>>(item: T) =>
+  v.pipe(
+    v.union([v.string(), v.array(v.unknown())], 'must be an address or a list of them'),
+    v.transform((x) => (Array.isArray(x) ? x : [x])),
+    v.array(item),
+    v.minLength(1, 'must list at least one address'),
+  );
+
+export const LOCALES = ['zh-CN', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** A template per notice kind; `{{monitor}}`-style placeholders (README lists them). */
+const template = v.strictObject({
+  alert: v.optional(text('a template')),
+  reminder: v.optional(text('a template')),
+  resolved: v.optional(text('a template')),
+});
+
+const channelCommon = {
+  locale: v.optional(v.picklist(LOCALES, 'must be zh-CN or en'), 'zh-CN'),
+  template: v.optional(template),
+  /** Notices in one message; the rest become one "and N more" line. */
+  maxPerMessage: v.optional(int(1, 200), 20),
+  /** One delivery attempt; the outbox retries within the run's deadline. */
+  timeoutMs: v.optional(int(100, 60_000), 10_000),
+};
+
+export const emailChannel = v.strictObject({
+  ...channelCommon,
+  type: v.literal('email'),
+  host: text('an SMTP host name'),
+  port: v.optional(int(1, 65535, 'a port number'), 465),
+  /** TLS from the first byte (465); otherwise STARTTLS is required (587). Default: port 465. */
+  secure: v.optional(v.boolean('must be true or false')),
+  user: v.optional(v.string('must be text')),
+  pass: v.optional(v.string('must be text')),
+  from: text('an e-mail address or "Name <address>"'),
+  to: oneOrMany(email),
+  subject: v.optional(text('a subject prefix')),
+  insecure: v.optional(v.boolean('must be true or false'), false),
+});
+
+export const wecomChannel = v.strictObject({
+  ...channelCommon,
+  type: v.literal('wecom'),
+  webhook: webhookUrl,
+  /** WeCom user ids mentioned as <@userid>. */
+  mentions: v.optional(v.array(text('a WeCom user id')), []),
+});
+
+export const dingtalkChannel = v.strictObject({
+  ...channelCommon,
+  type: v.literal('dingtalk'),
+  webhook: webhookUrl,
+  /** The robot's "加签" secret (SEC...); signs every request. */
+  secret: v.optional(text('the robot secret')),
+  /** The robot's "自定义关键词": every message must contain one. */
+  keywords: v.optional(v.array(text('a keyword')), []),
+  atMobiles: v.optional(v.array(text('a mobile number')), []),
+  atAll: v.optional(v.boolean('must be true or false'), false),
+});
+
+export const CHANNEL_TYPES = ['email', 'wecom', 'dingtalk'] as const;
+export const channel = v.variant('type', [emailChannel, wecomChannel, dingtalkChannel]);
+
+const cron = v.pipe(
+  v.string('must be a 5-field cron expression'),
+  v.check((s) => {
+    try {
+      parseCron(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid 5-field cron expression (minute hour day-of-month month day-of-week)'),
+);
+
+const timezone = v.pipe(
+  v.string('must be an IANA time zone'),
+  v.check((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a known time zone (for example Asia/Shanghai)'),
+);
+
+export const maintenanceWindow = v.strictObject({
+  /** When a window starts, e.g. "0 2 * * 6" for 02:00 on Saturdays. */
+  cron,
+  durationMinutes: int(1, 7 * 24 * 60),
+  timezone: v.optional(timezone, 'Asia/Shanghai'),
+});
+
+const channelNames = v.array(text('a channel name'));
+
+/** Rules a monitor's `alert` may override. */
+const ruleEntries = {
+  channels: v.optional(channelNames),
+  failureThreshold: v.optional(int(1, 1000)),
+  successThreshold: v.optional(int(1, 1000)),
+  sendOnResolved: v.optional(v.boolean('must be true or false')),
+  remindEveryMinutes: v.optional(int(0, 30 * 24 * 60)),
+  maintenance: v.optional(v.array(maintenanceWindow)),
+};
+
+export const monitorAlert = v.strictObject(ruleEntries);
+
+export const alerts = v.strictObject({
+  ...ruleEntries,
+  /** Told when another channel fails permanently or an alert goes to the dead-letter list. */
+  fallback: v.optional(text('a channel name')),
+  /** Undelivered alerts older than this move to the dead-letter list. */
+  deadLetterHours: v.optional(int(1, 24 * 30), 24),
+});
+
+export const DEFAULT_RULES = {
+  channels: [] as string[],
+  failureThreshold: 1,
+  successThreshold: 1,
+  sendOnResolved: true,
+  remindEveryMinutes: 60,
+  maintenance: [] as v.InferOutput<typeof maintenanceWindow>[],
+};
+
+export const fileState = v.strictObject({
+  type: v.literal('file'),
+  path: v.optional(text('a directory'), '/tmp/scf-monitor'),
+});
+
+export const redisState = v.strictObject({
+  type: v.literal('redis'),
+  url: v.pipe(
+    v.string('must be a redis:// or rediss:// URL'),
+    v.check((s) => URL.canParse(s) && /^rediss?:$/.test(new URL(s).protocol), 'must be a redis:// or rediss:// URL'),
+  ),
+  keyPrefix: v.optional(text('a key prefix'), 'scf-monitor:'),
+  connectTimeoutMs: v.optional(int(100, 60_000), 3000),
+});
+
+export const state = v.variant('type', [fileState, redisState]);
+
+export type ChannelConfig = v.InferOutput<typeof channel>;
+export type EmailChannelConfig = v.InferOutput<typeof emailChannel>;
+export type WecomChannelConfig = v.InferOutput<typeof wecomChannel>;
+export type DingtalkChannelConfig = v.InferOutput<typeof dingtalkChannel>;
+export type ChannelType = ChannelConfig['type'];
+export type AlertsConfig = v.InferOutput<typeof alerts>;
+export type MonitorAlert = v.InferOutput<typeof monitorAlert>;
+export type MaintenanceWindow = v.InferOutput<typeof maintenanceWindow>;
+export type StateConfig = v.InferOutput<typeof state>;
+export type Rules = typeof DEFAULT_RULES;

@@ -1,0 +1,40 @@
+/**
+ * The state store (DESIGN.md): one small interface with a file store as the embedded default
+ * and Redis for production. Values are JSON. Every update is a compare-and-set on a version,
+ * so two invocations racing on one key never both win: the loser re-reads and re-applies.
+ */
+export interface Versioned<T> {
+  value: T;
+  /** Opaque; pass it back to compareAndSet. */
+  version: string;
+}
+
+export interface StateStore {
+  /** The value and its version, or undefined when the key was never set. */
+  get<T>(key: string): Promise<Versioned<T> | undefined>;
+  /**
+   * Write `value` only if the key is still at `expected` (undefined: only if it does not exist).
+   * Resolves true when written, false when someone else wrote first.
+   */
+  compareAndSet<T>(key: string, expected: string | undefined, value: T): Promise<boolean>;
+  /** Append to a list and keep only its newest `max` items. */
+  append<T>(key: string, item: T, max: number): Promise<void>;
+  /** A list's items, oldest first. */
+  list<T>(key: string): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** get, change, compare-and-set; on a lost race, read again and re-apply (at most `tries` times). */
+export async function update<T, R>(
+  store: StateStore,
+  key: string,
+  change: (current: T | undefined) => { value: T; result: R },
+  tries = 20,
+): Promise<R> {
+  for (let i = 0; i < tries; i++) {
+    const current = await store.get<T>(key);
+    const { value, result } = change(current?.value);
+    if (await store.compareAndSet(key, current?.version, value)) return result;
+  }
+  throw new Error(`state key ${key}: lost ${tries} races in a row`);
+}
