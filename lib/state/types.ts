@@ -24,17 +24,21 @@ export interface StateStore {
   close(): Promise<void>;
 }
 
-/** get, change, compare-and-set; on a lost race, read again and re-apply (at most `tries` times). */
+/**
+ * get, change, compare-and-set; on a lost race, read again and re-apply (at most `tries`
+ * times), after a short random pause so that racers stop colliding in lockstep.
+ */
 export async function update<T, R>(
   store: StateStore,
   key: string,
   change: (current: T | undefined) => { value: T; result: R },
-  tries = 20,
+  tries = 50,
 ): Promise<R> {
   for (let i = 0; i < tries; i++) {
     const current = await store.get<T>(key);
     const { value, result } = change(current?.value);
     if (await store.compareAndSet(key, current?.version, value)) return result;
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** i)));
   }
   throw new Error(`state key ${key}: lost ${tries} races in a row`);
 }

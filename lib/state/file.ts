@@ -1,0 +1,240 @@
+/**
+ * The embedded state store: one JSON file per key in a directory. Writers of one key take a
+ * lock file first, so two runs on one machine (SCF instance, CLI) never both win a
+ * compare-and-set; readers take no lock, because a write is a rename and never half-visible.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StateStore, Versioned } from './types';
+
+/** A lock older than this is taken over even if its pid looks alive (hung, or a reused pid). */
+const STALE_LOCK_MS = 10_000;
+/** Longer than STALE_LOCK_MS, so a waiter outlives a dead owner's lock rather than giving up. */
+const LOCK_WAIT_MS = 20_000;
+
+interface ValueFile {
+  version: string;
+  value: unknown;
+}
+interface ListFile {
+  items: unknown[];
+}
+
+export class FileStore implements StateStore {
+  private made?: Promise<void>;
+
+  constructor(private readonly dir: string) {}
+
+  async get<T>(key: string): Promise<Versioned<T> | undefined> {
+    const data = await this.read(key);
+    if (data === undefined) return undefined;
+    if (!('version' in data)) throw new Error(`state key ${key}: holds a list, not a value (${this.file(key)})`);
+    return { value: data.value as T, version: data.version };
+  }
+
+  async compareAndSet<T>(key: string, expected: string | undefined, value: T): Promise<boolean> {
+    return this.locked(key, async () => {
+      const current = await this.get(key);
+      if (current?.version !== expected) return false;
+      await this.write(key, { version: newVersion(), value } satisfies ValueFile);
+      return true;
+    });
+  }
+
+  async append<T>(key: string, item: T, max: number): Promise<void> {
+    if (!(max >= 1)) throw new RangeError(`state key ${key}: max must be at least 1, got ${max}`);
+    await this.locked(key, async () => {
+      const items = [...(await this.list(key)), item].slice(-max);
+      await this.write(key, { items } satisfies ListFile);
+    });
+  }
+
+  async list<T>(key: string): Promise<T[]> {
+    const data = await this.read(key);
+    if (data === undefined) return [];
+    if (!('items' in data)) throw new Error(`state key ${key}: holds a value, not a list (${this.file(key)})`);
+    return data.items as T[];
+  }
+
+  async close(): Promise<void> {}
+
+  private file(key: string, suffix = '.json'): string {
+    return join(this.dir, fileName(key) + suffix);
+  }
+
+  private async read(key: string): Promise<ValueFile | ListFile | undefined> {
+    const path = this.file(key);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (err) {
+      if (code(err) === 'ENOENT') return undefined;
+      throw fsError('read', path, err);
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new Error(`state store: ${path} is not valid JSON`);
+    }
+    if (typeof data !== 'object' || data === null) throw new Error(`state store: ${path} is not a state file`);
+    return data as ValueFile | ListFile;
+  }
+
+  /** Temp file, fsync, rename: after a crash the key holds the old or the new value, never a mix. */
+  private async write(key: string, data: ValueFile | ListFile): Promise<void> {
+    const path = this.file(key);
+    const tmp = join(this.dir, `.${fileName(key)}.${process.pid}.${newVersion()}.tmp`);
+    try {
+      const fh = await open(tmp, 'wx');
+      try {
+        await fh.writeFile(JSON.stringify(data));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw fsError('write', path, err);
+    }
+  }
+
+  private ensureDir(): Promise<void> {
+    this.made ??= mkdir(this.dir, { recursive: true }).then(
+      () => undefined,
+      (err) => {
+        this.made = undefined;
+        throw fsError('create the directory', this.dir, err);
+      },
+    );
+    return this.made;
+  }
+
+  private async locked<R>(key: string, body: () => Promise<R>): Promise<R> {
+    await this.ensureDir();
+    const lock = this.file(key, '.lock');
+    const token = await acquire(lock);
+    try {
+      return await body();
+    } finally {
+      await release(lock, token);
+    }
+  }
+}
+
+/**
+ * Letters, digits, `_` and `-` stay; every other UTF-8 byte becomes %XX. Names never contain
+ * a dot, so the `.json` / `.lock` / `.tmp` suffixes cannot collide with another key's file.
+ * Long keys are cut and end in a hash, inside the usual 255-byte name limit.
+ */
+export function fileName(key: string): string {
+  let name = '';
+  for (const byte of Buffer.from(key, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    name += /[A-Za-z0-9_-]/.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  if (name.length <= 180) return name;
+  // '~' is never produced above, so a shortened name cannot equal a plain one.
+  return `${name.slice(0, 100)}~${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
+function newVersion(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+/** Creates the lock file exclusively; its content says who holds it and since when. */
+async function acquire(lock: string): Promise<string> {
+  const token = `${process.pid} ${Date.now()} ${newVersion()}`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      const fh = await open(lock, 'wx');
+      try {
+        await fh.writeFile(token);
+      } finally {
+        await fh.close();
+      }
+      return token;
+    } catch (err) {
+      if (code(err) !== 'EEXIST') throw fsError('create the lock', lock, err);
+    }
+    if (await isStale(lock)) await breakLock(lock);
+    else if (Date.now() > deadline) throw new Error(`state store: ${lock} still held after ${LOCK_WAIT_MS / 1000} s`);
+    else await sleep(2 + Math.random() * 8);
+  }
+}
+
+async function release(lock: string, token: string): Promise<void> {
+  // Only our own lock: if we were slow enough to be taken over, the file is someone else's now.
+  if ((await readText(lock)) === token) await unlink(lock).catch(() => {});
+}
+
+async function isStale(lock: string): Promise<boolean> {
+  const text = await readText(lock);
+  if (text === undefined) return false;
+  const [pid, since] = text.split(' ').map(Number);
+  if (!pid || !since) {
+    // Created but not yet written, or its owner died in between: only age can tell.
+    const s = await stat(lock).catch(() => undefined);
+    return s !== undefined && Date.now() - s.mtimeMs > STALE_LOCK_MS;
+  }
+  return !isAlive(pid) || Date.now() - since > STALE_LOCK_MS;
+}
+
+/**
+ * Waiters that all saw one stale lock must not each delete it: the second would delete the
+ * fresh lock the first one just took. So breaking needs its own short lock, and the lock is
+ * deleted only if it is still the stale one that was judged.
+ */
+async function breakLock(lock: string): Promise<void> {
+  const breaker = `${lock}.break`;
+  let fh;
+  try {
+    fh = await open(breaker, 'wx');
+  } catch (err) {
+    if (code(err) !== 'EEXIST') throw fsError('create the lock', breaker, err);
+    // Held for microseconds; an old one means its owner died mid-break.
+    const s = await stat(breaker).catch(() => undefined);
+    if (s && Date.now() - s.mtimeMs > STALE_LOCK_MS) await unlink(breaker).catch(() => {});
+    await sleep(5);
+    return;
+  }
+  try {
+    if (await isStale(lock)) await unlink(lock).catch(() => {});
+  } finally {
+    await fh.close();
+    await unlink(breaker).catch(() => {});
+  }
+}
+
+/** Same machine, same pid namespace: the runs that share a state directory share both. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return code(err) !== 'ESRCH';
+  }
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function code(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function fsError(what: string, path: string, err: unknown): Error {
+  const e = new Error(`state store: cannot ${what} ${path}: ${code(err) ?? (err as Error).message}`);
+  (e as NodeJS.ErrnoException).code = code(err);
+  return e;
+}
