@@ -14,17 +14,22 @@ import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
 import { runDemo } from './demo';
+import { sendTestMessage } from '../lib/alerting/test-message';
 import { readFunctionSettings } from './serverless-yml';
 
 const USAGE = `usage:
   scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json]
   scf-monitor validate [--config FILE]
+  scf-monitor test-channel <name> [--config FILE]
   scf-monitor demo
 
 functions: ${Object.keys(FUNCTION_TYPES).join(', ')}
-exit codes: 0 all monitors healthy, 1 a monitor is failing, 2 config or usage error`;
+exit codes: 0 all monitors healthy (test-channel: delivered), 1 a monitor is failing
+(test-channel: not delivered), 2 config or usage error`;
 
 const SERVERLESS_YML = 'serverless.yml';
+/** Long enough for a rate-limited retry, short enough for someone waiting at a terminal. */
+const TEST_CHANNEL_LIMIT_MS = 30_000;
 
 function readEvent(arg: string | undefined): ScfEvent {
   if (arg === undefined) return timerEvent('', 'cli');
@@ -88,6 +93,21 @@ function validate(args: string[]): number {
   return 0;
 }
 
+async function testChannel(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
+  const name = positionals[0];
+  if (!name || positionals.length > 1) throw new UsageError(`test-channel takes one channel name\n\n${USAGE}`);
+  const { config } = loadConfig({ configPath: values.config });
+  const r = await sendTestMessage(config, name, { timeLimitMs: TEST_CHANNEL_LIMIT_MS });
+  if (r.ok) {
+    process.stdout.write(`ok: test message delivered to ${name} (${r.type}) in ${r.ms} ms, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}\n`);
+    return 0;
+  }
+  const hint = r.kind === 'permanent' ? 'will not work until the channel config is fixed' : 'may work on a later try';
+  process.stderr.write(`scf-monitor: ${name} (${r.type}): not delivered after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.code}: ${r.message} (${hint})\n`);
+  return 1;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -95,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
       return invoke(rest);
     case 'validate':
       return validate(rest);
+    case 'test-channel':
+      return testChannel(rest);
     case 'demo':
       return runDemo();
     case undefined:

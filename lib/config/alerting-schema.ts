@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot';
 import { parseCron } from '../alerting/cron';
+import { TEMPLATE_FIELDS, unknownPlaceholders } from '../alerting/messages';
 
 const int = (min: number, max: number, what = 'a whole number') =>
   v.pipe(
@@ -35,10 +36,17 @@ export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 
 /** A template per notice kind; `{{monitor}}`-style placeholders (README lists them). */
+const templateText = v.pipe(
+  text('a template'),
+  v.check(
+    (s) => unknownPlaceholders(s).length === 0,
+    (issue) => `unknown placeholder {{${unknownPlaceholders(String(issue.input))[0]}}} (known: ${TEMPLATE_FIELDS.join(', ')})`,
+  ),
+);
 const template = v.strictObject({
-  alert: v.optional(text('a template')),
-  reminder: v.optional(text('a template')),
-  resolved: v.optional(text('a template')),
+  alert: v.optional(templateText),
+  reminder: v.optional(templateText),
+  resolved: v.optional(templateText),
 });
 
 const channelCommon = {

@@ -53,7 +53,24 @@ export function validateConfig(input: unknown): { config?: Config; problems: Pro
   }
   problems.push(...duplicateNames(input));
   if (problems.length || !result.success) return { problems };
+  problems.push(...channelReferences(result.output));
+  if (problems.length) return { problems };
   return { config: result.output, problems };
+}
+
+/** Every channel named in `alerts` or a monitor's `alert` must be defined under `channels`. */
+function channelReferences(config: Config): Problem[] {
+  const known = Object.keys(config.channels);
+  const problems: Problem[] = [];
+  const check = (name: string, path: PathKey[]) => {
+    if (Object.hasOwn(config.channels, name)) return;
+    const hint = known.length ? `configured: ${known.join(', ')}` : 'no channels are configured under `channels:`';
+    problems.push({ path, message: `unknown channel "${name}" (${hint})` });
+  };
+  config.alerts.channels?.forEach((c, j) => check(c, ['alerts', 'channels', j]));
+  if (config.alerts.fallback !== undefined) check(config.alerts.fallback, ['alerts', 'fallback']);
+  config.monitors.forEach((m, i) => m.alert?.channels?.forEach((c, j) => check(c, ['monitors', i, 'alert', 'channels', j])));
+  return problems;
 }
 
 const describe = (x: unknown) => (Array.isArray(x) ? 'Array' : typeof x === 'string' ? JSON.stringify(x) : String(x));

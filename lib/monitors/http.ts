@@ -1,5 +1,5 @@
 /** The `http` monitor: samples through the HTTP prober, judged against `expect`. */
-import type { HttpMonitor } from '../config/schema';
+import { parseDnsServer, type HttpMonitor } from '../config/schema';
 import type { Reason } from '../report/codes';
 import type { ResultRecord, SampleRecord } from '../report/record';
 import { roundMs } from '../report/stats';
@@ -81,6 +81,7 @@ export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRe
     insecure: m.insecure,
     ca: m.ca,
     keepBody: m.expect.bodyContains !== undefined || bodyRegex !== undefined,
+    ...(m.dnsServers ? { dnsServers: m.dnsServers.flatMap((s) => parseDnsServer(s) ?? []) } : {}),
   };
   const { samples, cut } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeHttp(target, ctx.signal));
 

@@ -5,9 +5,10 @@ import type { RunContext } from './context';
 import { redactUrl } from '../report/redact';
 import { runHttp } from './http';
 import { runTcp } from './tcp';
+import { dnsTarget, runDns } from './dns';
 
 export const FUNCTION_TYPES = {
-  statusCheck: ['http', 'tcp'],
+  statusCheck: ['http', 'tcp', 'dns'],
 } as const satisfies Record<string, readonly MonitorType[]>;
 
 export type FunctionName = keyof typeof FUNCTION_TYPES;
@@ -22,6 +23,8 @@ export function runMonitor(m: Monitor, ctx: RunContext): Promise<ResultRecord> {
       return runHttp(m, ctx);
     case 'tcp':
       return runTcp(m, ctx);
+    case 'dns':
+      return runDns(m, ctx);
   }
 }
 
@@ -31,5 +34,7 @@ export function targetOf(m: Monitor): string {
       return redactUrl(m.url);
     case 'tcp':
       return `${m.host}:${m.port}`;
+    case 'dns':
+      return dnsTarget(m);
   }
 }

@@ -13,6 +13,7 @@ import * as zlib from 'node:zlib';
 import { CONNECT_PHASE_CODES } from '../report/codes';
 import { classifyError, type Phase } from './classify';
 import { timedLookup, type LookupMarks } from './lookup';
+import type { DnsServerAddress } from './dns';
 import { now, type Failure, type Prober } from './types';
 import { redactUrl } from '../report/redact';
 
@@ -32,6 +33,8 @@ export interface HttpTarget {
   ca?: string;
   /** Keep the (decoded, bounded) body for keyword checks; otherwise only its first 2 KiB. */
   keepBody: boolean;
+  /** Resolve host names through these servers instead of the system resolver. */
+  dnsServers?: DnsServerAddress[];
 }
 
 export interface HttpTimings {
@@ -155,7 +158,7 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       method: req.method,
       headers: req.headers,
       agent: false,
-      lookup: timedLookup(m) as never,
+      lookup: timedLookup(m, t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal }) as never,
     };
     if (secure) {
       options.servername = /^[\d.]+$|:/.test(host) ? undefined : host;

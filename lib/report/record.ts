@@ -1,5 +1,8 @@
 /** The result record (DESIGN.md "Results"): one per monitor per run, logged as one JSON line. */
 import type { Reason } from './codes';
+import type { AlertingSummary } from '../alerting/process';
+import type { CanaryResult } from '../monitors/canary';
+import type { HeartbeatResult } from '../runtime/heartbeat';
 
 export interface Stats {
   samples: number;
@@ -18,6 +21,10 @@ export interface SampleRecord {
   redirects?: number;
   bodyBytes?: number;
   bodyTruncated?: true;
+  /** dns: the server asked (`host` or `host:port`), its rcode name and the answers of the asked type. */
+  server?: string;
+  rcode?: string;
+  answers?: string[];
   timings: Record<string, number>;
   error?: Reason;
 }
@@ -34,14 +41,19 @@ export interface ResultRecord {
   hostList: string[];
   durationMs: number;
   cert?: { host: string; validTo: string; daysLeft: number };
+  /** When the canary failed too: what the target's own checks said (reasons is PROBE_NETWORK). */
+  targetReasons?: Reason[];
   samples: SampleRecord[];
 }
 
-export interface Summary {
+export interface Summary extends AlertingSummary {
   function: string;
   startedAt: string;
   durationMs: number;
   ok: boolean;
   results: ResultRecord[];
-  alerts: unknown[];
+  /** Set when incidents or delivery could not run at all (the state store was unreachable). */
+  alertingError?: string;
+  canary?: CanaryResult;
+  heartbeat?: HeartbeatResult;
 }

@@ -57,5 +57,27 @@ export function renderTable(summary: Summary, width = 120): string {
   const head =
     `${summary.function}  ${summary.startedAt}  ${(summary.durationMs / 1000).toFixed(1)} s  ` +
     (summary.results.length === 0 ? 'no monitors selected' : failing ? `${failing} of ${summary.results.length} failing` : `all ${summary.results.length} ok`);
-  return [head, '', line(header), ...rows.map(line)].join('\n') + '\n';
+  return [head, '', line(header), ...rows.map(line), ...afterword(summary)].join('\n') + '\n';
+}
+
+/** Alerts, deliveries and the run's own checks, under the table. */
+function afterword(s: Summary): string[] {
+  const out: string[] = [];
+  if (s.canary && !s.canary.ok) out.push(`canary ${s.canary.url} FAILED (${s.canary.error?.code ?? 'no answer'}): connection failures are reported as PROBE_NETWORK`);
+  if (s.alerts.length) {
+    out.push('', 'ALERTS');
+    for (const a of s.alerts) out.push(`  ${a.kind.padEnd(8)} ${a.monitor}  ${a.incidentId}  -> ${a.channels.join(', ') || '(no channels)'}`);
+  }
+  if (s.deliveries.length) {
+    out.push('', 'DELIVERIES');
+    for (const d of s.deliveries) {
+      const what = `${d.notices} notice${d.notices === 1 ? '' : 's'}${d.carriedOver ? `, ${d.carriedOver} from earlier runs` : ''}, ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
+      const via = d.fallbackFor ? ` (fallback for ${d.fallbackFor})` : '';
+      out.push(d.ok ? `  ${d.channel}${via}  delivered  (${what})` : `  ${d.channel}${via}  ${d.outcome.toUpperCase()}  ${d.code}: ${d.message}  (${what})`);
+    }
+  }
+  for (const l of s.deadLetters) out.push(`  dead letter: ${l.channel}: ${l.notices} notices (${l.monitors.join(', ')}): ${l.reason}`);
+  if (s.alertingError) out.push('', `alerting FAILED: ${s.alertingError}`);
+  if (s.heartbeat) out.push('', `heartbeat ${s.heartbeat.host}: ${s.heartbeat.ok ? 'ok' : `FAILED ${s.heartbeat.code}`}`);
+  return out;
 }

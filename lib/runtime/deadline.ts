@@ -1,13 +1,18 @@
 /**
  * SCF has no remaining-time method: the deadline is the handler's start plus
- * `time_limit_in_ms`, less a margin to log and return what finished.
+ * `time_limit_in_ms`, less a margin to log and return what finished. When alerts may have to
+ * go out, the monitors stop earlier still, leaving the reserve for delivery.
  */
 import { setMaxListeners } from 'node:events';
 
 export interface Deadline {
+  /** Aborts when monitors must stop. */
   signal: AbortSignal;
-  /** Epoch ms at which the run stops taking new work. */
+  /** Epoch ms at which monitors stop taking new work. */
   at: number;
+  /** Aborts when the run must return (alert delivery, heartbeat). */
+  finalSignal: AbortSignal;
+  finalAt: number;
   dispose(): void;
 }
 
@@ -16,11 +21,32 @@ export function effectiveMargin(timeLimitMs: number, marginMs: number): number {
   return Math.min(marginMs, Math.floor(timeLimitMs / 4));
 }
 
-export function startDeadline(startedAt: number, timeLimitMs: number, marginMs: number): Deadline {
+/** Time kept for delivering alerts: enough for a retry or two, never most of a short run. */
+export function alertReserveMs(timeLimitMs: number): number {
+  return Math.min(10_000, Math.floor(timeLimitMs / 4));
+}
+
+function abortAt(at: number): { signal: AbortSignal; timer: NodeJS.Timeout } {
   const controller = new AbortController();
   // Every request in flight listens for the deadline (and stops listening when it ends).
   setMaxListeners(0, controller.signal);
-  const at = startedAt + timeLimitMs - effectiveMargin(timeLimitMs, marginMs);
   const timer = setTimeout(() => controller.abort(), Math.max(0, at - Date.now()));
-  return { signal: controller.signal, at, dispose: () => clearTimeout(timer) };
+  return { signal: controller.signal, timer };
+}
+
+export function startDeadline(startedAt: number, timeLimitMs: number, marginMs: number, reserveMs = 0): Deadline {
+  const finalAt = startedAt + timeLimitMs - effectiveMargin(timeLimitMs, marginMs);
+  const at = finalAt - reserveMs;
+  const monitors = abortAt(at);
+  const final = abortAt(finalAt);
+  return {
+    signal: monitors.signal,
+    at,
+    finalSignal: final.signal,
+    finalAt,
+    dispose: () => {
+      clearTimeout(monitors.timer);
+      clearTimeout(final.timer);
+    },
+  };
 }

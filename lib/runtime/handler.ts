@@ -1,20 +1,26 @@
 /**
  * The whole run behind every `main_handler`: event -> config -> monitors -> records ->
- * summary. Each record is logged as it completes, so a run killed at its time limit still
- * leaves every finished result in the log.
+ * incidents -> alerts -> summary. Each record is logged as it completes, so a run killed at its
+ * time limit still leaves every finished result in the log.
  */
 import { loadConfig, type LoadOptions } from '../config/load';
 import type { Monitor } from '../config/schema';
+import type { ChannelLoader } from '../alerting/deliver';
+import { processAlerts, type AlertingSummary } from '../alerting/process';
 import { FUNCTION_TYPES, runMonitor, targetOf, type FunctionName } from '../monitors';
+import { blameNetwork, checkCanary, type CanaryResult } from '../monitors/canary';
 import { logJson } from '../report/log';
 import type { ResultRecord, Summary } from '../report/record';
 import { judge } from '../monitors/verdict';
-import { startDeadline } from './deadline';
+import type { StateStore } from '../state/types';
+import { alertReserveMs, startDeadline } from './deadline';
+import { heartbeatUrlFor, pingHeartbeat } from './heartbeat';
 import { runPool } from './pool';
 import type { ScfContext, ScfEvent } from './scf';
 import { parseMessage, selectMonitors } from './selection';
 
 const DEFAULT_TIME_LIMIT_MS = 60_000;
+const HEARTBEAT_TIMEOUT_MS = 5000;
 
 function notRun(fn: string, m: Monitor): ResultRecord {
   const planned = 'samples' in m ? m.samples : 1;
@@ -30,40 +36,79 @@ function notRun(fn: string, m: Monitor): ResultRecord {
   };
 }
 
+/** Seams for tests: a store or channels other than the configured ones. */
+export interface RunOptions extends LoadOptions {
+  store?: StateStore;
+  loadChannel?: ChannelLoader;
+}
+
 export async function runFunction(
   fn: FunctionName,
   event: ScfEvent | undefined,
   context: Partial<ScfContext> | undefined,
-  load: LoadOptions = {},
+  opts: RunOptions = {},
 ): Promise<Summary> {
   const startedAt = Date.now();
-  const { config } = loadConfig(load);
+  const { config } = loadConfig(opts);
   const monitors = selectMonitors(config.monitors, FUNCTION_TYPES[fn], parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
-  const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs);
+  const alerting = Object.keys(config.channels).length > 0;
+  const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs, alerting ? alertReserveMs(limit) : 0);
   try {
+    // Checked alongside the monitors rather than before them, so it costs the run no time; a
+    // record waits for it only if it finishes first, so no log line blames a target wrongly.
+    const canary = config.canary ? checkCanary(config.canary, deadline.signal) : undefined;
+    const finish = async (r: ResultRecord) => {
+      const record = canary ? blameNetwork(r, await canary) : r;
+      logJson(record);
+      return record;
+    };
     const results = await runPool(
       monitors,
       config.concurrency,
       deadline.signal,
-      async (m) => {
-        const record = await runMonitor(m, { functionName: fn, signal: deadline.signal });
-        logJson(record);
-        return record;
-      },
-      (m) => {
-        const record = notRun(fn, m);
-        logJson(record);
-        return record;
-      },
+      async (m) => finish(await runMonitor(m, { functionName: fn, signal: deadline.signal })),
+      (m) => finish(notRun(fn, m)),
     );
+    const canaryResult: CanaryResult | undefined = await canary;
+    if (canaryResult && !canaryResult.ok) logJson({ event: 'canary', function: fn, ...canaryResult });
+
+    let alerts: AlertingSummary = { alerts: [], deliveries: [], deadLetters: [] };
+    let alertingError: string | undefined;
+    if (alerting) {
+      try {
+        alerts = await processAlerts({
+          fn,
+          config,
+          results,
+          signal: deadline.finalSignal,
+          deadlineAt: deadline.finalAt,
+          ...(opts.store ? { store: opts.store } : {}),
+          ...(opts.loadChannel ? { loadChannel: opts.loadChannel } : {}),
+        });
+      } catch (err) {
+        // The results above are already logged; say plainly that alerting could not run.
+        alertingError = (err as Error).message;
+        logJson({ event: 'alerting-error', function: fn, message: alertingError });
+      }
+    }
+
+    const heartbeatUrl = heartbeatUrlFor(config, fn);
+    const heartbeat = heartbeatUrl
+      ? await pingHeartbeat(heartbeatUrl, Math.min(HEARTBEAT_TIMEOUT_MS, Math.max(1, deadline.finalAt - Date.now())), deadline.finalSignal)
+      : undefined;
+    if (heartbeat && !heartbeat.ok) logJson({ event: 'heartbeat', function: fn, ...heartbeat });
+
     return {
       function: fn,
       startedAt: new Date(startedAt).toISOString(),
       durationMs: Date.now() - startedAt,
       ok: results.every((r) => r.ok),
       results,
-      alerts: [],
+      ...alerts,
+      ...(alertingError ? { alertingError } : {}),
+      ...(canaryResult ? { canary: canaryResult } : {}),
+      ...(heartbeat ? { heartbeat } : {}),
     };
   } finally {
     deadline.dispose();

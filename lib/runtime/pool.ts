@@ -7,14 +7,14 @@ export async function runPool<T, R>(
   limit: number,
   signal: AbortSignal,
   run: (item: T, index: number) => Promise<R>,
-  skipped: (item: T, index: number) => R,
+  skipped: (item: T, index: number) => R | Promise<R>,
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      results[i] = signal.aborted ? skipped(items[i]!, i) : await run(items[i]!, i);
+      results[i] = signal.aborted ? await skipped(items[i]!, i) : await run(items[i]!, i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

@@ -1,0 +1,269 @@
+/**
+ * From a run's results to delivered alerts: advance each monitor's incident, write the grouped
+ * messages to the outbox in the same commit, then deliver everything pending (this run's and
+ * what earlier runs could not send), oldest first, each channel on its own so one failing
+ * channel never holds up the others.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ChannelConfig, Locale } from '../config/alerting-schema';
+import type { Config, Monitor } from '../config/schema';
+import type { ResultRecord } from '../report/record';
+import { logJson } from '../report/log';
+import { openStore } from '../state/open';
+import { update, type StateStore } from '../state/types';
+import { deliver, type ChannelLoader } from './deliver';
+import { advance, type Observation } from './incident';
+import {
+  claimPending,
+  DEAD_LETTERS_KEPT,
+  deadLetterKey,
+  emptyState,
+  settle,
+  stateKey,
+  type DeadLetter,
+  type FunctionState,
+  type OutboxEntry,
+  type Settlement,
+} from './outbox';
+import { inMaintenance, rulesFor } from './rules';
+import type { Notice } from './types';
+
+export interface AlertRecord {
+  monitor: string;
+  kind: Notice['kind'];
+  incidentId: string;
+  since: string;
+  channels: string[];
+}
+
+export interface DeliveryRecord {
+  channel: string;
+  ok: boolean;
+  /** delivered; pending (kept for the next run); dead-letter (given up). */
+  outcome: 'delivered' | 'pending' | 'dead-letter';
+  attempts: number;
+  notices: number;
+  monitors: string[];
+  /** Notices that earlier runs could not deliver. */
+  carriedOver: number;
+  code?: string;
+  message?: string;
+  /** Set on a fallback message: the channel that failed. */
+  fallbackFor?: string;
+  partial?: string[];
+}
+
+export interface DeadLetterRecord {
+  channel: string;
+  reason: string;
+  createdAt: string;
+  monitors: string[];
+  notices: number;
+}
+
+export interface AlertingSummary {
+  alerts: AlertRecord[];
+  deliveries: DeliveryRecord[];
+  deadLetters: DeadLetterRecord[];
+}
+
+export interface AlertingInput {
+  fn: string;
+  config: Config;
+  results: readonly ResultRecord[];
+  /** Aborts when the run must return. */
+  signal: AbortSignal;
+  deadlineAt: number;
+  loadChannel?: ChannelLoader;
+  store?: StateStore;
+  now?: () => number;
+}
+
+/** A run tells us something about the target only when it measured it. */
+function observe(r: ResultRecord): Observation | undefined {
+  if (r.reasons.some((x) => x.code === 'PROBE_NETWORK')) return undefined;
+  if (!r.ok && r.samples.length === 0 && r.reasons.every((x) => x.code === 'DEADLINE')) return undefined;
+  return { ok: r.ok, at: r.timestamp, reasons: r.reasons };
+}
+
+/** Short enough for an SMS, unique enough for a grep: 20261122-1452-a3f9 (UTC+8 wall time). */
+function incidentId(since: string): string {
+  const t = new Date(Date.parse(since) + 8 * 3600_000).toISOString();
+  return `${t.slice(0, 10).replace(/-/g, '')}-${t.slice(11, 16).replace(':', '')}-${randomBytes(2).toString('hex')}`;
+}
+
+const defaultLoader: ChannelLoader = async (type) => {
+  const { loadChannel } = await import('./channels');
+  return (await loadChannel(type)) as never;
+};
+
+function fallbackNote(locale: Locale, channel: string, why: string): string {
+  return locale === 'en'
+    ? `Channel ${channel} could not deliver the notices below (${why}).`
+    : `渠道 ${channel} 未能送达以下通知（${why}）。`;
+}
+
+export async function processAlerts(input: AlertingInput): Promise<AlertingSummary> {
+  const { fn, config } = input;
+  const summary: AlertingSummary = { alerts: [], deliveries: [], deadLetters: [] };
+  if (Object.keys(config.channels).length === 0) return summary;
+  const now = input.now ?? Date.now;
+  const store = input.store ?? openStore(config.state);
+  const load = input.loadChannel ?? defaultLoader;
+  const runId = randomUUID();
+  try {
+    summary.alerts = await transition(store, input, now);
+    const maxAgeMs = config.alerts.deadLetterHours * 3600_000;
+    const first = await claimPending(store, fn, runId, input.deadlineAt, now(), maxAgeMs);
+    const fallbacks = await deadLetter(store, input, first.expired, summary, () => `undelivered for ${config.alerts.deadLetterHours} h`);
+    const sent = await sendAll(store, input, runId, first.claimed, load, summary);
+    // Fallback messages go out in the same run, once: they are not retried through a fallback.
+    const more = [...fallbacks, ...sent];
+    if (more.length) {
+      await settle(store, fn, runId, new Map(), more);
+      const ids = new Set(more.map((e) => e.id));
+      const second = await claimPending(store, fn, runId, input.deadlineAt, now(), maxAgeMs);
+      await sendAll(store, input, runId, second.claimed.filter((e) => ids.has(e.id)), load, summary);
+    }
+    return summary;
+  } finally {
+    if (!input.store) await store.close();
+  }
+}
+
+async function transition(store: StateStore, input: AlertingInput, now: () => number): Promise<AlertRecord[]> {
+  const { fn, config, results } = input;
+  const byName = new Map<string, Monitor>(config.monitors.map((m) => [m.name, m]));
+  const at = new Date(now()).toISOString();
+  return update<FunctionState, AlertRecord[]>(store, stateKey(fn), (cur) => {
+    const state: FunctionState = cur ? { monitors: { ...cur.monitors }, outbox: [...cur.outbox] } : emptyState();
+    const perChannel = new Map<string, Notice[]>();
+    const alerts: AlertRecord[] = [];
+    for (const r of results) {
+      const m = byName.get(r.monitor);
+      const obs = observe(r);
+      if (!m || !obs) continue;
+      const rules = rulesFor(config.alerts, m.alert);
+      const t = advance(state.monitors[m.name], obs, rules, inMaintenance(rules, Date.parse(obs.at)), incidentId);
+      state.monitors[m.name] = t.state;
+      if (!t.notice) continue;
+      const { kind, incident, durationMs } = t.notice;
+      const notice: Notice = {
+        kind,
+        function: fn,
+        monitor: m.name,
+        type: r.type,
+        target: r.target,
+        incidentId: incident.id,
+        since: incident.since,
+        at: r.timestamp,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+        reasons: kind === 'resolved' ? incident.reasons : r.reasons,
+        ...(kind === 'resolved' ? {} : { stats: r.stats }),
+      };
+      alerts.push({ monitor: m.name, kind, incidentId: incident.id, since: incident.since, channels: rules.channels });
+      for (const c of rules.channels) perChannel.set(c, [...(perChannel.get(c) ?? []), notice]);
+    }
+    for (const [channel, notices] of perChannel) {
+      state.outbox.push({ id: randomUUID(), channel, createdAt: at, notices, attempts: 0 });
+    }
+    return { value: state, result: alerts };
+  });
+}
+
+/** Moves entries to the dead-letter list; returns the fallback messages that tell about them. */
+async function deadLetter(
+  store: StateStore,
+  input: AlertingInput,
+  entries: OutboxEntry[],
+  summary: AlertingSummary,
+  why: (e: OutboxEntry) => string,
+): Promise<OutboxEntry[]> {
+  const fallback = input.config.alerts.fallback;
+  const fallbackConfig = fallback ? input.config.channels[fallback] : undefined;
+  const out: OutboxEntry[] = [];
+  for (const e of entries) {
+    const reason = why(e);
+    const letter: DeadLetter = { entry: e, reason, at: new Date().toISOString() };
+    await store.append(deadLetterKey(input.fn), letter, DEAD_LETTERS_KEPT);
+    const record: DeadLetterRecord = {
+      channel: e.channel,
+      reason,
+      createdAt: e.createdAt,
+      monitors: [...new Set(e.notices.map((n) => n.monitor))],
+      notices: e.notices.length,
+    };
+    summary.deadLetters.push(record);
+    logJson({ event: 'dead-letter', function: input.fn, ...record });
+    // A failed fallback message is not passed on again: that way lies a loop.
+    if (fallback && fallbackConfig && e.channel !== fallback && !e.fallbackFor) {
+      out.push({
+        id: randomUUID(),
+        channel: fallback,
+        createdAt: new Date().toISOString(),
+        notices: e.notices,
+        note: fallbackNote(fallbackConfig.locale, e.channel, reason),
+        fallbackFor: e.channel,
+        attempts: 0,
+      });
+    }
+  }
+  return out;
+}
+
+/** Sends claimed entries, one grouped message per channel; settles them; returns fallback messages. */
+async function sendAll(
+  store: StateStore,
+  input: AlertingInput,
+  runId: string,
+  claimed: OutboxEntry[],
+  load: ChannelLoader,
+  summary: AlertingSummary,
+): Promise<OutboxEntry[]> {
+  const groups = new Map<string, OutboxEntry[]>();
+  for (const e of claimed) {
+    const k = `${e.channel}\u0000${e.note ?? ''}`;
+    groups.set(k, [...(groups.get(k) ?? []), e]);
+  }
+  const outcomes = new Map<string, Settlement>();
+  const permanent: { entries: OutboxEntry[]; why: string }[] = [];
+  await Promise.all(
+    [...groups.values()].map(async (entries) => {
+      const head = entries[0]!;
+      const notices = entries.flatMap((e) => e.notices);
+      const cfg: ChannelConfig | undefined = input.config.channels[head.channel];
+      const outcome = cfg
+        ? await deliver(await load(cfg.type), cfg, notices, {
+            signal: input.signal,
+            deadlineAt: input.deadlineAt,
+            ...(head.note ? { note: head.note } : {}),
+            ...(input.now ? { now: input.now } : {}),
+          })
+        : ({ ok: false, attempts: 0, code: 'UNKNOWN_CHANNEL', message: `channel ${head.channel} is no longer configured`, kind: 'permanent' } as const);
+      const record: DeliveryRecord = {
+        channel: head.channel,
+        ok: outcome.ok,
+        outcome: outcome.ok ? 'delivered' : outcome.kind === 'permanent' ? 'dead-letter' : 'pending',
+        attempts: outcome.attempts,
+        notices: notices.length,
+        monitors: [...new Set(notices.map((n) => n.monitor))],
+        carriedOver: entries.filter((e) => e.attempts > 0).reduce((n, e) => n + e.notices.length, 0),
+        ...(outcome.ok ? {} : { code: outcome.code, message: outcome.message }),
+        ...(outcome.ok && outcome.receipt.partial?.length ? { partial: outcome.receipt.partial } : {}),
+        ...(head.fallbackFor ? { fallbackFor: head.fallbackFor } : {}),
+      };
+      summary.deliveries.push(record);
+      logJson({ event: 'delivery', function: input.fn, ...record });
+      for (const e of entries) {
+        if (outcome.ok) outcomes.set(e.id, { outcome: 'delivered' });
+        else if (outcome.kind === 'permanent') outcomes.set(e.id, { outcome: 'permanent', code: outcome.code, message: outcome.message });
+        else outcomes.set(e.id, { outcome: 'failed', code: outcome.code, message: outcome.message, kind: outcome.kind, attempts: outcome.attempts });
+      }
+      if (!outcome.ok && outcome.kind === 'permanent') permanent.push({ entries, why: `${outcome.code}: ${outcome.message}` });
+    }),
+  );
+  await settle(store, input.fn, runId, outcomes);
+  const fallbacks: OutboxEntry[] = [];
+  for (const p of permanent) fallbacks.push(...(await deadLetter(store, input, p.entries, summary, () => p.why)));
+  return fallbacks;
+}
