@@ -14,7 +14,8 @@ import { checkConfig, findConfig, loadConfig, parseConfigText } from '../lib/con
 import { validateConfig } from '../lib/config/validate';
 import { interpolate } from '../lib/config/env';
 import { ConfigError, formatPath, formatProblem, type Problem } from '../lib/config/errors';
-import { config as configSchema, httpMonitor, tcpMonitor, type HttpMonitor, type TcpMonitor } from '../lib/config/schema';
+import { config as configSchema, dnsMonitor, httpMonitor, tcpMonitor, type HttpMonitor, type TcpMonitor } from '../lib/config/schema';
+import { alerts as alertsSchema, dingtalkChannel, emailChannel, fileState, maintenanceWindow, wecomChannel } from '../lib/config/alerting-schema';
 import { configJsonSchema, SCHEMA_FILE } from '../scripts/schema';
 
 const ROOT = resolve(__dirname, '..');
@@ -113,7 +114,7 @@ describe('bad configs name the path and the reason', () => {
   test('an unknown type lists the known types', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: ftp, host: 127.0.0.1 }\n'),
-      'monitors[0].type: unknown type "ftp" (known types: http, tcp)',
+      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns)',
     );
   });
 
@@ -424,7 +425,7 @@ describe('bad configs name the path and the reason', () => {
       'monitors[0].extra: unknown key',
       'monitors[0].expect.bodyMatches: not a valid regular expression',
       'monitors[0].expect.what: unknown key',
-      'monitors[1].type: unknown type "ftp" (known types: http, tcp)',
+      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns)',
       'monitors[2].port: is required',
       'monitors[3].headers.X: environment variable NO_SUCH_VAR_XYZ is not set',
     ];
@@ -778,7 +779,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   test('monitors.example.yaml validates (token unset: its fallback applies; token set: used)', () => {
     const unset = loadConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
-    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db']);
+    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www']);
     assert.equal((unset.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer ');
     const set = loadConfig({ configPath: EXAMPLE, env: { HOMEPAGE_TOKEN: 'tok' }, bundleDir: dir(), cwd: dir() });
     assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer tok');
@@ -817,7 +818,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
     // Keys that cannot be live in the example (a body on a GET, a CA file that does not exist)
     // are shown as commented-out lines instead.
-    const commentedOnly = new Set(['body', 'ca']);
+    const commentedOnly = new Set(['body', 'ca', 'dnsServers']);
     const missing: string[] = [];
     const need = (where: string, obj: Record<string, unknown>, keys: string[]) => {
       for (const k of keys) {
@@ -831,14 +832,31 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     need('http.expect', http.expect as Record<string, unknown>, keysOf(httpMonitor.entries.expect));
     need('tcp', tcp, keysOf(tcpMonitor));
     need('tcp.expect', tcp.expect as Record<string, unknown>, keysOf(tcpMonitor.entries.expect));
+    const dns = example.monitors.find((m) => m.type === 'dns');
+    assert.ok(dns, 'the example has a dns monitor');
+    need('dns', dns, keysOf(dnsMonitor));
+    need('dns.expect', dns.expect as Record<string, unknown>, keysOf(dnsMonitor.entries.expect));
+    const channels = example.channels as Record<string, Record<string, unknown>>;
+    const ofType = (t: string) => Object.values(channels).find((c) => c.type === t) ?? {};
+    need('channels.email', ofType('email'), keysOf(emailChannel).filter((k) => k !== 'template'));
+    need('channels.wecom', ofType('wecom'), keysOf(wecomChannel));
+    need('channels.dingtalk', ofType('dingtalk'), keysOf(dingtalkChannel).filter((k) => k !== 'template'));
+    need('alerts', example.alerts as Record<string, unknown>, keysOf(alertsSchema));
+    const window = (example.alerts as { maintenance: Record<string, unknown>[] }).maintenance[0]!;
+    need('alerts.maintenance', window, keysOf(maintenanceWindow));
+    need('state', example.state as Record<string, unknown>, keysOf(fileState));
+    // The redis store is shown as a commented-out line beside the file store.
+    if (!/^#\s+state: \{ type: redis, url: .*keyPrefix.*connectTimeoutMs/m.test(text)) missing.push('state (redis)');
     return missing;
   }
 
   test('the schema walk sees every key (so the example check cannot pass vacuously)', () => {
-    assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'monitors']);
-    assert.equal(keysOf(httpMonitor).length, 19);
+    assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'channels', 'alerts', 'monitors']);
+    assert.equal(keysOf(httpMonitor).length, 21);
+    assert.equal(keysOf(dnsMonitor).length, 11);
+    assert.equal(keysOf(emailChannel).length, 14);
     assert.deepEqual(keysOf(httpMonitor.entries.expect), ['status', 'minSuccessRate', 'maxMeanMs', 'bodyContains', 'bodyMatches', 'certMinDays']);
-    assert.equal(keysOf(tcpMonitor).length, 11);
+    assert.equal(keysOf(tcpMonitor).length, 12);
     assert.deepEqual(keysOf(tcpMonitor.entries.expect), ['minSuccessRate', 'maxMeanMs']);
   });
 
