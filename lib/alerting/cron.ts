@@ -27,14 +27,18 @@ function parseField(field: string, min: number, max: number, names: string[] = [
   };
   const out = new Set<number>();
   for (const part of field.split(',')) {
-    const [range, stepText] = part.split('/') as [string, string | undefined];
+    const pieces = part.split('/');
+    if (pieces.length > 2) throw new Error(`bad step in "${part}"`);
+    const [range, stepText] = pieces as [string, string | undefined];
     const step = stepText === undefined ? 1 : Number(stepText);
     if (!Number.isInteger(step) || step < 1) throw new Error(`bad step in "${part}"`);
     let lo: number;
     let hi: number;
     if (range === '*') [lo, hi] = [min, max];
     else if (range.includes('-')) {
-      const [a, b] = range.split('-') as [string, string];
+      const ends = range.split('-');
+      if (ends.length !== 2) throw new Error(`bad range "${range}"`);
+      const [a, b] = ends as [string, string];
       [lo, hi] = [value(a), value(b)];
       if (lo > hi) throw new Error(`range "${range}" goes backwards`);
     } else {
@@ -114,9 +118,30 @@ export function cronMatches(c: Cron, w: WallClock): boolean {
 export function activeWindowStart(expr: string, durationMinutes: number, timeZone: string, now: number): number | undefined {
   const c = parseCron(expr);
   const thisMinute = now - (now % 60_000);
-  for (let k = 0; k < durationMinutes; k++) {
-    const t = thisMinute - k * 60_000;
-    if (cronMatches(c, wallClock(t, timeZone))) return t;
+  const earliest = thisMinute - (durationMinutes - 1) * 60_000;
+  // Intl is slow (tens of microseconds a call) and a window may span a week of minutes; while
+  // the zone's offset is the same at both ends (no DST change inside), wall time is plain
+  // arithmetic on the UTC fields.
+  const offset = offsetMs(thisMinute, timeZone);
+  const steady = offset === offsetMs(earliest, timeZone);
+  for (let t = thisMinute; t >= earliest; t -= 60_000) {
+    if (cronMatches(c, steady ? shifted(t + offset) : wallClock(t, timeZone))) return t;
   }
   return undefined;
+}
+
+function shifted(ms: number): WallClock {
+  const d = new Date(ms);
+  return { minute: d.getUTCMinutes(), hour: d.getUTCHours(), day: d.getUTCDate(), month: d.getUTCMonth() + 1, weekday: d.getUTCDay() };
+}
+
+/** The zone's offset from UTC at an instant (wall time minus UTC). */
+function offsetMs(ms: number, timeZone: string): number {
+  const w = wallClock(ms, timeZone);
+  const u = new Date(ms);
+  // Wall and UTC differ by less than a day: rebuild wall time on UTC's date, then fix the day.
+  let wall = Date.UTC(u.getUTCFullYear(), u.getUTCMonth(), u.getUTCDate(), w.hour, w.minute);
+  const utc = ms - (ms % 60_000);
+  if (w.day !== u.getUTCDate()) wall += (wall < utc ? 1 : -1) * 86_400_000;
+  return wall - utc;
 }

@@ -27,7 +27,6 @@ export interface MonitorState {
   /** ISO time of the first failure in the current run of failures. */
   failingSince?: string;
   incident?: Incident;
-  lastRunAt?: string;
 }
 
 export interface Observation {
@@ -51,7 +50,6 @@ export function advance(
 ): Transition {
   const now = Date.parse(obs.at);
   const s: MonitorState = prev ? { ...prev, incident: prev.incident && { ...prev.incident } } : { failures: 0, successes: 0 };
-  s.lastRunAt = obs.at;
   if (!obs.ok) {
     if (s.failures === 0) s.failingSince = obs.at;
     s.failures++;
@@ -76,7 +74,9 @@ export function advance(
     }
     return { state: s };
   }
-  s.successes++;
+  // Counting past the threshold tells nothing, and a count that stops still lets a healthy
+  // run leave the stored state untouched (no write at all).
+  s.successes = Math.min(s.successes + 1, rules.successThreshold);
   s.failures = 0;
   delete s.failingSince;
   const inc = s.incident;

@@ -139,12 +139,20 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
     const state: FunctionState = cur ? { monitors: { ...cur.monitors }, outbox: [...cur.outbox] } : emptyState();
     const perChannel = new Map<string, Notice[]>();
     const alerts: AlertRecord[] = [];
+    // Most monitors share the top-level windows: decide each distinct set once per minute.
+    const windows = new Map<string, boolean>();
+    const silenced = (rules: ReturnType<typeof rulesFor>, at: number) => {
+      const key = `${Math.floor(at / 60_000)}\u0000${JSON.stringify(rules.maintenance)}`;
+      let v = windows.get(key);
+      if (v === undefined) windows.set(key, (v = inMaintenance(rules, at)));
+      return v;
+    };
     for (const r of results) {
       const m = byName.get(r.monitor);
       const obs = observe(r);
       if (!m || !obs) continue;
       const rules = rulesFor(config.alerts, m.alert);
-      const t = advance(state.monitors[m.name], obs, rules, inMaintenance(rules, Date.parse(obs.at)), incidentId);
+      const t = advance(state.monitors[m.name], obs, rules, silenced(rules, Date.parse(obs.at)), incidentId);
       state.monitors[m.name] = t.state;
       if (!t.notice) continue;
       const { kind, incident, durationMs } = t.notice;

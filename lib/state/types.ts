@@ -25,7 +25,7 @@ export interface StateStore {
 }
 
 /**
- * get, change, compare-and-set; on a lost race, read again and re-apply (at most `tries`
+ * get, change, compare-and-set (skipped when nothing changed); on a lost race, read again and re-apply (at most `tries`
  * times), after a short random pause so that racers stop colliding in lockstep.
  */
 export async function update<T, R>(
@@ -37,6 +37,8 @@ export async function update<T, R>(
   for (let i = 0; i < tries; i++) {
     const current = await store.get<T>(key);
     const { value, result } = change(current?.value);
+    // A healthy run changes nothing: skipping the write keeps it off the disk and the network.
+    if (current && JSON.stringify(value) === JSON.stringify(current.value)) return result;
     if (await store.compareAndSet(key, current?.version, value)) return result;
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** i)));
   }

@@ -44,9 +44,10 @@ export function dingtalkPayload(cfg: DingtalkChannelConfig, notices: readonly No
   const blocks = notices.map((n) => block(n, cfg));
   const more = moreText(notices, cfg.locale);
   const build = (keyword: string | undefined, maxBytes: number): Payload => {
+    // The keyword leads both the title and the heading that opens the text.
     const t = keyword ? `${keyword} ${title}` : title;
     const text = fitMessage({
-      head: `${keyword ? `${keyword} ` : ''}### ${title}\n\n${note ? `${inline(note)}\n\n` : ''}`,
+      head: `### ${t}\n\n${note ? `${inline(note)}\n\n` : ''}`,
       blocks,
       separator: '\n\n',
       more: (omitted) => inline(more(omitted)),

@@ -2,7 +2,8 @@
  * One JSON POST to a robot webhook (WeCom, DingTalk), with node:http directly so that nothing
  * but this file decides what an error says. The webhook's path and query carry the secret
  * (WeCom `key=`, DingTalk `access_token=`, `sign=`), so messages name the host only, and node's
- * own errors (which carry the request options) are never wrapped or kept as a cause.
+ * own errors (which carry the request options) are never wrapped or kept as a cause. Also the
+ * few text helpers the channels share.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -143,7 +144,9 @@ export function postJson(o: PostOptions): Promise<RobotAnswer> {
         chunks.push(chunk);
       });
       res.on('error', () => afterSend('CONNECTION_RESET', 'the answer was cut off'));
-      res.on('aborted', () => afterSend('CONNECTION_RESET', 'the answer was cut off'));
+      res.on('close', () => {
+        if (!res.complete) afterSend('CONNECTION_RESET', 'the answer was cut off');
+      });
       res.on('end', () => {
         if (settled) return;
         let answer: unknown;
