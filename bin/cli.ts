@@ -9,6 +9,7 @@ import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadConfig } from '../lib/config/load';
 import { FUNCTION_TYPES, isFunctionName } from '../lib/monitors';
 import { runWorstCaseMs } from '../lib/runtime/budget';
+import { alertReserveMs } from '../lib/runtime/deadline';
 import { runFunction } from '../lib/runtime/handler';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
@@ -24,8 +25,8 @@ const USAGE = `usage:
   scf-monitor demo
 
 functions: ${Object.keys(FUNCTION_TYPES).join(', ')}
-exit codes: 0 all monitors healthy (test-channel: delivered), 1 a monitor is failing
-(test-channel: not delivered), 2 config or usage error`;
+exit codes: 0 all monitors healthy, 1 a monitor is failing, 2 config or usage error
+  (test-channel: 0 delivered, 1 not delivered, 2 config or usage error)`;
 
 const SERVERLESS_YML = 'serverless.yml';
 /** Long enough for a rate-limited retry, short enough for someone waiting at a terminal. */
@@ -82,12 +83,17 @@ function validate(args: string[]): number {
     const { timeoutMs } = readFunctionSettings(resolve(SERVERLESS_YML), fn);
     if (timeoutMs === undefined) {
       process.stdout.write(`note: ${fn}: no timeout in ${SERVERLESS_YML}; its monitors can take up to ${Math.ceil(worst / 1000)} s when every target times out\n`);
-    } else if (timeoutMs < worst) {
-      process.stderr.write(
-        `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} is shorter than its monitors' worst case ` +
-          `${Math.ceil(worst / 1000)} s (samples x interval + attempts x timeouts); ` +
-          `monitors still running at the deadline are reported as DEADLINE\n`,
-      );
+    } else {
+      // With channels configured, the monitors stop early to leave time for delivery.
+      const reserve = Object.keys(config.channels).length ? alertReserveMs(timeoutMs) : 0;
+      if (timeoutMs - reserve < worst) {
+        process.stderr.write(
+          `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} is shorter than its monitors' worst case ` +
+            `${Math.ceil(worst / 1000)} s (samples x interval + attempts x timeouts)` +
+            (reserve ? ` plus ${reserve / 1000} s kept for alert delivery` : '') +
+            `; monitors still running at the deadline are reported as DEADLINE\n`,
+        );
+      }
     }
   }
   return 0;

@@ -38,12 +38,16 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
     outdir: out,
     define: { __SCF_BUNDLE__: 'true' },
     // Loaded from dist/lazy/ by lib/runtime/lazy.ts when a run needs them.
-    external: [...LAZY_MODULES],
+    external: Object.keys(LAZY_MODULES),
   });
-  for (const name of LAZY_MODULES) {
+  for (const [name, source] of Object.entries(LAZY_MODULES)) {
     await build({
       ...common,
-      stdin: { contents: `module.exports = require(${JSON.stringify(name)});`, resolveDir: root, loader: 'js' },
+      ...(source.startsWith('./')
+        ? { entryPoints: [join(root, source)], define: { __SCF_BUNDLE__: 'true' } }
+        : { stdin: { contents: `module.exports = require(${JSON.stringify(source)});`, resolveDir: root, loader: 'js' as const } }),
+      // One lazy module may load another (the channels load nodemailer) without inlining it.
+      external: Object.keys(LAZY_MODULES).filter((n) => n !== name && n !== source),
       outfile: join(out, 'lazy', `${name}.js`),
     });
   }

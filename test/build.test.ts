@@ -15,6 +15,7 @@ import { buildAll } from '../scripts/build';
 import { ConfigError } from '../lib/config/errors';
 import type { Summary } from '../lib/report/record';
 import { httpServer, type Running } from './support/servers';
+import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
 const run = promisify(execFile);
 
@@ -264,5 +265,42 @@ describe('build', () => {
     await buildAll({ configPath: cfg, outDir: join(dir, 'out', 'dist'), quiet: true });
     const json = readFileSync(join(dir, 'out', 'dist', 'monitors.json'), 'utf8');
     assert.ok(json.includes(`\${${unset}}`));
+  });
+
+  test('alerts go out through lazy/channels.js; a healthy run with channels configured loads nothing from lazy/', async () => {
+    const wecom = await wecomStandIn('bundle-key-3c9d');
+    try {
+      const folder = deployFolder();
+      const state = join(folder, 'state');
+      const channels = { ops: { type: 'wecom', webhook: wecom.url(`${WECOM_PATH}?key=bundle-key-3c9d`), timeoutMs: 3000 } };
+      const writeConfig = (path: string) =>
+        writeFileSync(
+          join(folder, 'monitors.json'),
+          JSON.stringify({
+            state: { type: 'file', path: state },
+            channels,
+            alerts: { channels: ['ops'] },
+            monitors: [{ name: 'health', type: 'http', url: server.url(path), samples: 1, expect: { bodyContains: 'healthy' } }],
+          }),
+        );
+      writeConfig('/health');
+      const healthy = await runDeployed(folder);
+      assert.equal(healthy.summary?.ok, true, JSON.stringify(healthy.error));
+      assert.deepEqual(healthy.loaded.filter((f) => f.includes('lazy')), [], 'a healthy run loads no channel code');
+      assert.deepEqual(wecom.received, []);
+
+      // The same deploy, now failing on its body: one alert, delivered by the lazily loaded channel.
+      writeFileSync(join(folder, 'monitors.json'), readFileSync(join(folder, 'monitors.json'), 'utf8').replace('"healthy"', '"missing-text"'));
+      const failing = await runDeployed(folder);
+      assert.equal(failing.summary?.ok, false);
+      assert.deepEqual(failing.summary?.alerts.map((a) => [a.monitor, a.kind]), [['health', 'alert']]);
+      assert.deepEqual(failing.summary?.deliveries.map((d) => [d.channel, d.ok]), [['ops', true]]);
+      assert.ok(failing.loaded.some((f) => f.endsWith(join('lazy', 'channels.js'))), 'the channel came from lazy/channels.js');
+      assert.equal(wecom.received.length, 1);
+      const sent = wecom.received[0] as { json?: unknown } | undefined;
+      assert.match(String((sent?.json as { markdown: { content: string } }).markdown.content), /health/);
+    } finally {
+      await wecom.close();
+    }
   });
 });

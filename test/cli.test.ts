@@ -142,7 +142,7 @@ describe('validate', () => {
 
   const bad: Array<[string, string, string[]]> = [
     ['an invalid URL', 'monitors:\n  - name: web\n    type: http\n    url: "not a url"\n', [':4:10: monitors[0].url: not a valid URL']],
-    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp)']],
+    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns)']],
     [
       'duplicate names',
       `monitors:\n${tcpMon('db', 1)}${tcpMon('db', 2)}`,
@@ -184,7 +184,7 @@ describe('validate', () => {
     const cwd = dir();
     const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 2 monitors (1 http, 1 tcp)\n`), r.stdout);
+    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 3 monitors (1 http, 1 tcp, 1 dns)\n`), r.stdout);
   });
 
   describe('the function timeout in ./serverless.yml', () => {

@@ -854,7 +854,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'channels', 'alerts', 'monitors']);
     assert.equal(keysOf(httpMonitor).length, 21);
     assert.equal(keysOf(dnsMonitor).length, 11);
-    assert.equal(keysOf(emailChannel).length, 14);
+    assert.equal(keysOf(emailChannel).length, 15);
     assert.deepEqual(keysOf(httpMonitor.entries.expect), ['status', 'minSuccessRate', 'maxMeanMs', 'bodyContains', 'bodyMatches', 'certMinDays']);
     assert.equal(keysOf(tcpMonitor).length, 12);
     assert.deepEqual(keysOf(tcpMonitor.entries.expect), ['minSuccessRate', 'maxMeanMs']);

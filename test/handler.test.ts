@@ -98,7 +98,7 @@ describe('summary and records', () => {
     const s = await runFunction('statusCheck', timer(''), { time_limit_in_ms: 10_000 }, { configPath });
     const elapsed = Date.now() - before;
 
-    assert.deepEqual(Object.keys(s).sort(), ['alerts', 'durationMs', 'function', 'ok', 'results', 'startedAt']);
+    assert.deepEqual(Object.keys(s).sort(), ['alerts', 'deadLetters', 'deliveries', 'durationMs', 'function', 'ok', 'results', 'startedAt']);
     assert.equal(s.function, 'statusCheck');
     assert.equal(new Date(s.startedAt).toISOString(), s.startedAt, 'startedAt is ISO 8601 UTC');
     assert.ok(Math.abs(Date.parse(s.startedAt) - before) < 5000);

@@ -30,6 +30,15 @@ const sleep = (ms: number, signal: AbortSignal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/**
+ * By shape, not instanceof: the channels come from their own lazy bundle, whose copy of the
+ * DeliveryError class is not this one.
+ */
+function isDeliveryError(err: unknown): err is DeliveryError {
+  const e = err as Partial<DeliveryError> | undefined;
+  return e?.name === 'DeliveryError' && typeof e.code === 'string' && (e.kind === 'retry' || e.kind === 'unknown' || e.kind === 'permanent');
+}
+
 export async function deliver(
   channel: Channel<ChannelConfig>,
   config: ChannelConfig,
@@ -48,7 +57,7 @@ export async function deliver(
       return { ok: true, attempts: attempt, receipt };
     } catch (err) {
       const e =
-        err instanceof DeliveryError
+        isDeliveryError(err)
           ? err
           : // A bug in a channel must not take the run down, nor leak what the error carries.
             new DeliveryError('INTERNAL', `${config.type} channel failed: ${(err as Error)?.name ?? 'error'}`, 'retry');

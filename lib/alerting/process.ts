@@ -11,6 +11,7 @@ import type { ResultRecord } from '../report/record';
 import { logJson } from '../report/log';
 import { openStore } from '../state/open';
 import { update, type StateStore } from '../state/types';
+import { lazyRequire } from '../runtime/lazy';
 import { deliver, type ChannelLoader } from './deliver';
 import { advance, type Observation } from './incident';
 import {
@@ -92,10 +93,9 @@ function incidentId(since: string): string {
   return `${t.slice(0, 10).replace(/-/g, '')}-${t.slice(11, 16).replace(':', '')}-${randomBytes(2).toString('hex')}`;
 }
 
-const defaultLoader: ChannelLoader = async (type) => {
-  const { loadChannel } = await import('./channels');
-  return (await loadChannel(type)) as never;
-};
+/** The channels live in dist/lazy/channels.js: a run that sends nothing never loads them. */
+export const defaultLoader: ChannelLoader = async (type) =>
+  (await lazyRequire<typeof import('./channels')>('channels').loadChannel(type)) as never;
 
 function fallbackNote(locale: Locale, channel: string, why: string): string {
   return locale === 'en'

@@ -2,6 +2,7 @@
 import type { Config } from '../config/schema';
 import { UsageError } from '../config/errors';
 import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
+import { defaultLoader } from './process';
 import type { Notice } from './types';
 
 export function testNotice(channel: string, now = Date.now()): { notice: Notice; note: string } {
@@ -32,7 +33,7 @@ export async function sendTestMessage(
     const known = Object.keys(config.channels);
     throw new UsageError(`unknown channel "${name}" (${known.length ? `configured: ${known.join(', ')}` : 'no channels are configured'})`);
   }
-  const load = opts.loadChannel ?? (async (type) => (await import('./channels')).loadChannel(type) as never);
+  const load = opts.loadChannel ?? defaultLoader;
   const started = Date.now();
   const signal = AbortSignal.timeout(opts.timeLimitMs);
   const { notice, note } = testNotice(name);

@@ -71,6 +71,8 @@ export const emailChannel = v.strictObject({
   to: oneOrMany(email),
   subject: v.optional(text('a subject prefix')),
   insecure: v.optional(v.boolean('must be true or false'), false),
+  /** A private CA for the SMTP server (PEM or a path relative to the config), besides the public roots. */
+  ca: v.optional(text('a PEM certificate or a path to one')),
 });
 
 export const wecomChannel = v.strictObject({

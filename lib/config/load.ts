@@ -136,17 +136,25 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
   return { config, path, fromEnv };
 }
 
-/** `ca` is a PEM or a path to one, relative to the config file; the monitor gets the PEM. */
+/** `ca` is a PEM or a path to one, relative to the config file; the monitor or channel gets the PEM. */
 function readCaFiles(config: Config, base: string): void {
   const problems: Problem[] = [];
-  config.monitors.forEach((m, i) => {
-    if (m.type !== 'http' || m.ca === undefined || m.ca.includes('-----BEGIN')) return;
+  const resolveCa = (ca: string, path: PathKey[]): string => {
+    if (ca.includes('-----BEGIN')) return ca;
     try {
-      m.ca = readFileSync(resolve(base, m.ca), 'utf8');
-      if (!m.ca.includes('-----BEGIN')) problems.push({ path: ['monitors', i, 'ca'], message: 'file is not a PEM certificate' });
+      const pem = readFileSync(resolve(base, ca), 'utf8');
+      if (!pem.includes('-----BEGIN')) problems.push({ path, message: 'file is not a PEM certificate' });
+      return pem;
     } catch (err) {
-      problems.push({ path: ['monitors', i, 'ca'], message: `cannot read ${resolve(base, m.ca)}: ${(err as NodeJS.ErrnoException).code}` });
+      problems.push({ path, message: `cannot read ${resolve(base, ca)}: ${(err as NodeJS.ErrnoException).code}` });
+      return ca;
     }
+  };
+  config.monitors.forEach((m, i) => {
+    if (m.type === 'http' && m.ca !== undefined) m.ca = resolveCa(m.ca, ['monitors', i, 'ca']);
   });
+  for (const [name, c] of Object.entries(config.channels)) {
+    if (c.type === 'email' && c.ca !== undefined) c.ca = resolveCa(c.ca, ['channels', name, 'ca']);
+  }
   if (problems.length) throw new ConfigError(problems);
 }

@@ -1,19 +1,26 @@
 /**
- * Libraries that only some runs need (the YAML parser, the Redis client, the alert channels'
- * libraries) are built into dist/lazy/<name>.js and required on first use, so a healthy cold
- * start never pays to load them. From source (tsx, tests) they come from node_modules as usual.
+ * Code that only some runs need (the YAML parser, the Redis client, the alert channels and
+ * nodemailer) is built into dist/lazy/<name>.js and required on first use, so a healthy cold
+ * start never pays to load it. From source (tsx, tests) it comes from node_modules or lib/.
  */
+import { basename, join } from 'node:path';
 import { IN_BUNDLE } from './bundle';
 
-/** Each lazy module; scripts/build.ts builds one dist/lazy/<name>.js per entry. */
-export const LAZY_MODULES = ['yaml', 'ioredis', 'nodemailer'] as const;
-export type LazyModule = (typeof LAZY_MODULES)[number];
+/** Each lazy module and what scripts/build.ts bundles into dist/lazy/<name>.js. */
+export const LAZY_MODULES = {
+  yaml: 'yaml',
+  ioredis: 'ioredis',
+  nodemailer: 'nodemailer',
+  channels: './lib/alerting/channels/index.ts',
+} as const;
+export type LazyModule = keyof typeof LAZY_MODULES;
 
 export function lazyRequire<T>(name: LazyModule): T {
   if (IN_BUNDLE) {
-    // A computed path keeps esbuild from inlining the module into the main bundle.
-    const file = [__dirname, 'lazy', `${name}.js`].join('/');
-    return require(file) as T;
+    // Called from a function bundle (dist/) or from another lazy module (dist/lazy/).
+    const dir = basename(__dirname) === 'lazy' ? __dirname : join(__dirname, 'lazy');
+    // A computed path keeps esbuild from inlining the module into the calling bundle.
+    return require([dir, `${name}.js`].join('/')) as T;
   }
   switch (name) {
     case 'yaml':
@@ -22,5 +29,8 @@ export function lazyRequire<T>(name: LazyModule): T {
       return require('ioredis') as T;
     case 'nodemailer':
       return require('nodemailer') as T;
+    case 'channels':
+      // Computed, for the same reason: esbuild must not follow it into the function bundle.
+      return require(['..', 'alerting', 'channels'].join('/')) as T;
   }
 }

@@ -4,6 +4,7 @@
  * otherwise STARTTLS is required before AUTH. Errors are rebuilt from safe parts (codes, the
  * server's reply with any secret blanked): nodemailer's own may carry commands and replies.
  */
+import { rootCertificates } from 'node:tls';
 import type Nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
 import type { EmailChannelConfig } from '../../config/alerting-schema';
@@ -71,7 +72,10 @@ const CERT = /CERT|_SIGNED|UNABLE_TO_|SELF_SIGNED|HOSTNAME_MISMATCH|ALTNAME/;
 /** Turns what nodemailer threw into a DeliveryError built from safe parts only. */
 function classify(err: NodemailerError, cfg: EmailChannelConfig, dataSent: boolean, timedOut: boolean): DeliveryError {
   const server = `${cfg.host}:${cfg.port}`;
-  const secrets = [cfg.pass, cfg.pass && Buffer.from(cfg.pass).toString('base64')];
+  // The password as typed, and as AUTH LOGIN / AUTH PLAIN put it on the wire.
+  const secrets = cfg.pass
+    ? [cfg.pass, Buffer.from(cfg.pass).toString('base64'), Buffer.from(`\0${cfg.user ?? ''}\0${cfg.pass}`).toString('base64')]
+    : [];
   const reply = err.response ? `${err.responseCode ?? ''} ${peerText(err.response.replace(/^\d{3}[ -]?/, ''), secrets)}`.trim() : '';
   const replied = reply ? ` (${reply})` : '';
   const code = err.code ?? '';
@@ -118,7 +122,12 @@ export const email = {
       port: cfg.port,
       secure,
       requireTLS: !secure,
-      tls: { rejectUnauthorized: !cfg.insecure, minVersion: 'TLSv1.2' },
+      tls: {
+        rejectUnauthorized: !cfg.insecure,
+        minVersion: 'TLSv1.2',
+        // Added to the public roots, not instead of them, as for an http monitor's `ca`.
+        ...(cfg.ca ? { ca: [...rootCertificates, cfg.ca] } : {}),
+      },
       auth: cfg.user ? { user: cfg.user, pass: cfg.pass ?? '' } : undefined,
       // nodemailer waits minutes by default; a function's run cannot.
       connectionTimeout: cfg.timeoutMs,
