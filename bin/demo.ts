@@ -1,6 +1,8 @@
 /**
  * `npm run demo`: no credentials, no internet. Starts the seed's failure cases as local
- * targets on 127.0.0.1, runs statusCheck through the real handler, prints the table.
+ * targets on 127.0.0.1 and two alert sinks (a WeCom-style robot endpoint and an SMTP
+ * server), runs statusCheck through the real handler three times, and shows what arrived:
+ * one grouped alert per channel, nothing while the outage goes on, then "resolved".
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -11,6 +13,8 @@ import { runFunction } from '../lib/runtime/handler';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
+import type { Summary } from '../lib/report/record';
+import { startSinks, type Sinks } from './demo-sinks';
 
 const SHOP = '<!doctype html><html><head><title>Demo Shop</title></head><body>welcome</body></html>';
 const WAF = '<html><head><title>403 Forbidden</title></head><body>Request blocked by the web application firewall. Event ID: 7f3a</body></html>';
@@ -26,10 +30,13 @@ const portOf = (s: Server) => (s.address() as AddressInfo).port;
 
 export async function runDemo(): Promise<number> {
   let flakyCount = 0;
+  let backendDown = true;
   const servers = {
     healthy: await listen((_q, r) => r.writeHead(200, { 'content-type': 'text/html' }).end(SHOP)),
     slow: await listen((_q, r) => setTimeout(() => r.writeHead(200).end(SHOP), 600)),
-    badGateway: await listen((_q, r) => r.writeHead(502, { 'content-type': 'text/html' }).end('<h1>502 Bad Gateway</h1>')),
+    badGateway: await listen((_q, r) =>
+      backendDown ? r.writeHead(502, { 'content-type': 'text/html' }).end('<h1>502 Bad Gateway</h1>') : r.writeHead(200).end(SHOP),
+    ),
     waf: await listen((_q, r) => r.writeHead(403, { 'content-type': 'text/html' }).end(WAF)),
     flaky: await listen((_q, r) => (flakyCount++ % 2 ? r.writeHead(503).end('busy') : r.writeHead(200).end(SHOP))),
   };
@@ -38,12 +45,21 @@ export async function runDemo(): Promise<number> {
   const closedPort = portOf(closed);
   await new Promise((r) => closed.close(r));
 
+  const sinks = await startSinks();
   const url = (s: Server, path = '/') => `http://127.0.0.1:${portOf(s)}${path}`;
   const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-demo-'));
   const configPath = join(dir, 'monitors.yaml');
   writeFileSync(
     configPath,
-    `# written by scf-monitor demo; every target is on 127.0.0.1
+    `# written by scf-monitor demo; every target and sink is on 127.0.0.1
+state: { type: file, path: "${join(dir, 'state')}" }
+channels:
+  demo-wecom: { type: wecom, webhook: "${sinks.wecomUrl}", mentions: [oncall] }
+  # The demo SMTP server uses smtp-server's built-in self-signed certificate; never set
+  # insecure for a real server (give its CA as ca: instead).
+  demo-mail: { type: email, host: 127.0.0.1, port: ${sinks.smtpPort}, user: "${sinks.smtpUser}", pass: "${sinks.smtpPass}",
+               from: "scf-monitor <${sinks.smtpUser}>", to: [ops@demo.local], insecure: true, locale: en }
+alerts: { channels: [demo-wecom, demo-mail], remindEveryMinutes: 60 }
 monitors:
   - { name: shop-home, type: http, url: "${url(servers.healthy)}", samples: 5, intervalMs: 200, expect: { bodyContains: "<title>Demo Shop</title>" } }
   - { name: slow-api, type: http, url: "${url(servers.slow, '/api')}", samples: 5, intervalMs: 200, expect: { maxMeanMs: 500 } }
@@ -55,21 +71,41 @@ monitors:
 `,
   );
 
-  process.stdout.write(`Started ${Object.keys(servers).length} local targets and a closed port on 127.0.0.1.\n`);
-  process.stdout.write(`Running statusCheck through its real handler with ${configPath} ...\n\n`);
+  process.stdout.write(
+    `Started ${Object.keys(servers).length} local targets, a closed port, a WeCom-style robot and an SMTP server on 127.0.0.1.\n`,
+  );
   setLogSink(() => {}); // the table is the demo's output; `invoke` shows the JSON lines
-  try {
-    const summary = await runFunction('statusCheck', timerEvent('', 'demo'), localContext('statusCheck', 60_000), {
-      configPath,
-    });
+  const run = async (title: string) => {
+    process.stdout.write(`\n=== ${title}\n\n`);
+    const summary = await runFunction('statusCheck', timerEvent('', 'demo'), localContext('statusCheck', 60_000), { configPath });
     process.stdout.write(renderTable(summary, process.stdout.columns || 160));
+    showArrivals(sinks, summary);
+  };
+  try {
+    await run(`Run 1: statusCheck with ${configPath}`);
+    await run('Run 2, five minutes later: still failing, so nothing is sent again (a reminder comes after 60 minutes)');
+    backendDown = false;
+    await run('Run 3: the 502 backend is fixed');
     process.stdout.write(
       `\nEach row is one JSON record in the function's log (see them with: npx scf-monitor invoke statusCheck --json).\n` +
+        `Incident state and undelivered alerts live in ${join(dir, 'state')} (deployed: Redis).\n` +
         `A real run exits 1 when a monitor fails; the demo exits 0 because failing targets are its point.\n`,
     );
     return 0;
   } finally {
     await Promise.all(Object.values(servers).map((s) => new Promise((r) => s.close(r))));
+    await sinks.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function showArrivals(sinks: Sinks, summary: Summary): void {
+  const got = sinks.take();
+  if (!got.wecom.length && !got.mail.length) {
+    process.stdout.write(`\nNothing arrived at the sinks (${summary.alerts.length} alerts this run).\n`);
+    return;
+  }
+  const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
+  for (const m of got.wecom) process.stdout.write(`\nThe WeCom robot received (markdown):\n${indent(m)}\n`);
+  for (const m of got.mail) process.stdout.write(`\nThe SMTP server received, to ${m.to}:\n    Subject: ${m.subject}\n${indent(m.text.trim())}\n`);
 }

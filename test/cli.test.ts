@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { closedPort, httpServer, type Running } from './support/servers';
+import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'bin', 'scf-monitor.js');
@@ -525,5 +526,49 @@ describe('demo', () => {
     assert.match(r.stdout, /^port-closed\s+http\s+FAIL\s.*CONNECT_REFUSED/m);
     // The demo silences the JSON lines: its table is the output.
     assert.equal(r.stderr, '');
+  });
+});
+
+describe('test-channel', () => {
+  const KEY = 'cli-robot-key-51e0';
+  const config = () =>
+    `channels:\n  ops: { type: wecom, webhook: "\${OPS_WEBHOOK}", timeoutMs: 2000 }\nmonitors:\n${tcpMon('db', 1)}`;
+
+  test('sends one message to the named channel: exit 0; the webhook key is not printed', async () => {
+    const robot = await wecomStandIn(KEY);
+    try {
+      const cwd = dir({ 'monitors.yaml': config() });
+      const r = await cli(['test-channel', 'ops'], { cwd, env: { OPS_WEBHOOK: robot.url(`${WECOM_PATH}?key=${KEY}`) } });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^ok: test message delivered to ops \(wecom\) in \d+ ms, 1 attempt\n$/);
+      assert.equal(robot.received.length, 1);
+      assert.match(String((robot.received[0]!.json as { markdown: { content: string } }).markdown.content), /test-channel ops/);
+      assert.ok(!`${r.stdout}${r.stderr}`.includes(KEY));
+    } finally {
+      await robot.close();
+    }
+  });
+
+  test('a permanent error: exit 1 with the code and what to do; a wrong key is not printed either', async () => {
+    const robot = await wecomStandIn(KEY);
+    try {
+      const cwd = dir({ 'monitors.yaml': config() });
+      const r = await cli(['test-channel', 'ops'], { cwd, env: { OPS_WEBHOOK: robot.url(`${WECOM_PATH}?key=wrong-key-77aa`) } });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /ops \(wecom\): not delivered after 1 attempt: INVALID_WEBHOOK: .*93000.*will not work until the channel config is fixed/);
+      assert.ok(!r.stderr.includes('wrong-key-77aa'));
+    } finally {
+      await robot.close();
+    }
+  });
+
+  test('an unknown channel name or no name: exit 2 with the configured names', async () => {
+    const cwd = dir({ 'monitors.yaml': config() });
+    const unknown = await cli(['test-channel', 'nope'], { cwd, env: { OPS_WEBHOOK: 'http://127.0.0.1:9/x' } });
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr, 'scf-monitor: unknown channel "nope" (configured: ops)\n');
+    const none = await cli(['test-channel'], { cwd, env: { OPS_WEBHOOK: 'http://127.0.0.1:9/x' } });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /test-channel takes one channel name/);
   });
 });

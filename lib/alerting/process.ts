@@ -12,7 +12,7 @@ import { logJson } from '../report/log';
 import { openStore } from '../state/open';
 import { update, type StateStore } from '../state/types';
 import { lazyRequire } from '../runtime/lazy';
-import { deliver, type ChannelLoader } from './deliver';
+import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
 import { advance, type Observation } from './incident';
 import {
   claimPending,
@@ -219,6 +219,17 @@ async function deadLetter(
   return out;
 }
 
+/** A channel that cannot even be loaded (a broken deploy) is a failed delivery, kept for the next run. */
+async function loadAndDeliver(load: ChannelLoader, cfg: ChannelConfig, notices: Notice[], opts: Parameters<typeof deliver>[3]): Promise<DeliveryOutcome> {
+  let channel;
+  try {
+    channel = await load(cfg.type);
+  } catch (err) {
+    return { ok: false, attempts: 0, code: 'CHANNEL_LOAD', message: `the ${cfg.type} channel could not be loaded: ${(err as Error).message}`, kind: 'retry' };
+  }
+  return deliver(channel, cfg, notices, opts);
+}
+
 /** Sends claimed entries, one grouped message per channel; settles them; returns fallback messages. */
 async function sendAll(
   store: StateStore,
@@ -241,7 +252,7 @@ async function sendAll(
       const notices = entries.flatMap((e) => e.notices);
       const cfg: ChannelConfig | undefined = input.config.channels[head.channel];
       const outcome = cfg
-        ? await deliver(await load(cfg.type), cfg, notices, {
+        ? await loadAndDeliver(load, cfg, notices, {
             signal: input.signal,
             deadlineAt: input.deadlineAt,
             ...(head.note ? { note: head.note } : {}),
