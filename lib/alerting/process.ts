@@ -115,16 +115,8 @@ export async function processAlerts(input: AlertingInput): Promise<AlertingSumma
     summary.alerts = await transition(store, input, now);
     const maxAgeMs = config.alerts.deadLetterHours * 3600_000;
     const first = await claimPending(store, fn, runId, input.deadlineAt, now(), maxAgeMs);
-    const fallbacks = await deadLetter(store, input, first.expired, summary, () => `undelivered for ${config.alerts.deadLetterHours} h`);
-    const sent = await sendAll(store, input, runId, first.claimed, load, summary);
-    // Fallback messages go out in the same run, once: they are not retried through a fallback.
-    const more = [...fallbacks, ...sent];
-    if (more.length) {
-      await settle(store, fn, runId, new Map(), more);
-      const ids = new Set(more.map((e) => e.id));
-      const second = await claimPending(store, fn, runId, input.deadlineAt, now(), maxAgeMs);
-      await sendAll(store, input, runId, second.claimed.filter((e) => ids.has(e.id)), load, summary);
-    }
+    const expired = await deadLetter(store, input, first.expired, summary, () => `undelivered for ${config.alerts.deadLetterHours} h`);
+    await sendAll(store, input, runId, [...first.claimed, ...(await holdNew(store, input, runId, expired))], load, summary);
     return summary;
   } finally {
     if (!input.store) await store.close();
@@ -230,7 +222,19 @@ async function loadAndDeliver(load: ChannelLoader, cfg: ChannelConfig, notices: 
   return deliver(channel, cfg, notices, opts);
 }
 
-/** Sends claimed entries, one grouped message per channel; settles them; returns fallback messages. */
+/** Writes new entries (fallback messages) to the outbox already claimed by this run, so they are durable before they are sent. */
+async function holdNew(store: StateStore, input: AlertingInput, runId: string, entries: OutboxEntry[]): Promise<OutboxEntry[]> {
+  if (!entries.length) return [];
+  const held = entries.map((e) => ({ ...e, claim: { by: runId, until: input.deadlineAt } }));
+  await settle(store, input.fn, runId, new Map(), held);
+  return held;
+}
+
+/**
+ * Sends claimed entries, one grouped message per channel, each channel on its own: a channel
+ * settles its entries as soon as it is done, and a permanent failure sends its fallback
+ * message right away instead of waiting for slower channels.
+ */
 async function sendAll(
   store: StateStore,
   input: AlertingInput,
@@ -238,51 +242,56 @@ async function sendAll(
   claimed: OutboxEntry[],
   load: ChannelLoader,
   summary: AlertingSummary,
-): Promise<OutboxEntry[]> {
+): Promise<void> {
   const groups = new Map<string, OutboxEntry[]>();
   for (const e of claimed) {
     const k = `${e.channel}\u0000${e.note ?? ''}`;
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
-  const outcomes = new Map<string, Settlement>();
-  const permanent: { entries: OutboxEntry[]; why: string }[] = [];
-  await Promise.all(
-    [...groups.values()].map(async (entries) => {
-      const head = entries[0]!;
-      const notices = entries.flatMap((e) => e.notices);
-      const cfg: ChannelConfig | undefined = input.config.channels[head.channel];
-      const outcome = cfg
-        ? await loadAndDeliver(load, cfg, notices, {
-            signal: input.signal,
-            deadlineAt: input.deadlineAt,
-            ...(head.note ? { note: head.note } : {}),
-            ...(input.now ? { now: input.now } : {}),
-          })
-        : ({ ok: false, attempts: 0, code: 'UNKNOWN_CHANNEL', message: `channel ${head.channel} is no longer configured`, kind: 'permanent' } as const);
-      const record: DeliveryRecord = {
-        channel: head.channel,
-        ok: outcome.ok,
-        outcome: outcome.ok ? 'delivered' : outcome.kind === 'permanent' ? 'dead-letter' : 'pending',
-        attempts: outcome.attempts,
-        notices: notices.length,
-        monitors: [...new Set(notices.map((n) => n.monitor))],
-        carriedOver: entries.filter((e) => e.attempts > 0).reduce((n, e) => n + e.notices.length, 0),
-        ...(outcome.ok ? {} : { code: outcome.code, message: outcome.message }),
-        ...(outcome.ok && outcome.receipt.partial?.length ? { partial: outcome.receipt.partial } : {}),
-        ...(head.fallbackFor ? { fallbackFor: head.fallbackFor } : {}),
-      };
-      summary.deliveries.push(record);
-      logJson({ event: 'delivery', function: input.fn, ...record });
-      for (const e of entries) {
-        if (outcome.ok) outcomes.set(e.id, { outcome: 'delivered' });
-        else if (outcome.kind === 'permanent') outcomes.set(e.id, { outcome: 'permanent', code: outcome.code, message: outcome.message });
-        else outcomes.set(e.id, { outcome: 'failed', code: outcome.code, message: outcome.message, kind: outcome.kind, attempts: outcome.attempts });
-      }
-      if (!outcome.ok && outcome.kind === 'permanent') permanent.push({ entries, why: `${outcome.code}: ${outcome.message}` });
-    }),
-  );
-  await settle(store, input.fn, runId, outcomes);
-  const fallbacks: OutboxEntry[] = [];
-  for (const p of permanent) fallbacks.push(...(await deadLetter(store, input, p.entries, summary, () => p.why)));
-  return fallbacks;
+  await Promise.all([...groups.values()].map((entries) => sendGroup(store, input, runId, entries, load, summary)));
+}
+
+async function sendGroup(
+  store: StateStore,
+  input: AlertingInput,
+  runId: string,
+  entries: OutboxEntry[],
+  load: ChannelLoader,
+  summary: AlertingSummary,
+): Promise<void> {
+  const head = entries[0]!;
+  const notices = entries.flatMap((e) => e.notices);
+  const cfg: ChannelConfig | undefined = input.config.channels[head.channel];
+  const outcome = cfg
+    ? await loadAndDeliver(load, cfg, notices, {
+        signal: input.signal,
+        deadlineAt: input.deadlineAt,
+        ...(head.note ? { note: head.note } : {}),
+        ...(input.now ? { now: input.now } : {}),
+      })
+    : ({ ok: false, attempts: 0, code: 'UNKNOWN_CHANNEL', message: `channel ${head.channel} is no longer configured`, kind: 'permanent' } as const);
+  const record: DeliveryRecord = {
+    channel: head.channel,
+    ok: outcome.ok,
+    outcome: outcome.ok ? 'delivered' : outcome.kind === 'permanent' ? 'dead-letter' : 'pending',
+    attempts: outcome.attempts,
+    notices: notices.length,
+    monitors: [...new Set(notices.map((n) => n.monitor))],
+    carriedOver: entries.filter((e) => e.attempts > 0).reduce((n, e) => n + e.notices.length, 0),
+    ...(outcome.ok ? {} : { code: outcome.code, message: outcome.message }),
+    ...(outcome.ok && outcome.receipt.partial?.length ? { partial: outcome.receipt.partial } : {}),
+    ...(head.fallbackFor ? { fallbackFor: head.fallbackFor } : {}),
+  };
+  summary.deliveries.push(record);
+  logJson({ event: 'delivery', function: input.fn, ...record });
+  const settlement: Settlement = outcome.ok
+    ? { outcome: 'delivered' }
+    : outcome.kind === 'permanent'
+      ? { outcome: 'permanent', code: outcome.code, message: outcome.message }
+      : { outcome: 'failed', code: outcome.code, message: outcome.message, kind: outcome.kind, attempts: outcome.attempts };
+  await settle(store, input.fn, runId, new Map(entries.map((e) => [e.id, settlement])));
+  if (outcome.ok || outcome.kind !== 'permanent') return;
+  const fallbacks = await deadLetter(store, input, entries, summary, () => `${outcome.code}: ${outcome.message}`);
+  // Fallback messages go out in the same run, once: they are never passed on to a fallback.
+  await sendAll(store, input, runId, await holdNew(store, input, runId, fallbacks), load, summary);
 }

@@ -3,6 +3,7 @@
  * (Connection_monitor: 10 samples 1 s apart, 3 s connect, 5 s read, 3 attempts, success
  * rate 0.7, mean 5 s). `scripts/schema.ts` turns this into schema/monitors.schema.json.
  */
+import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { alerts, channel, monitorAlert, state } from './alerting-schema';
 
@@ -99,12 +100,14 @@ export const dnsServer = v.pipe(
 );
 
 export function parseDnsServer(s: string): { host: string; port: number } | undefined {
-  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^(\d{1,3}(?:\.\d{1,3}){3})(?::(\d{1,5}))?$/.exec(s) ?? /^([0-9a-fA-F]*:[0-9a-fA-F:.]*)()$/.exec(s);
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:\[\]]+)(?::(\d{1,5}))?$/.exec(s) ?? /^([^\[\]]*:[^\[\]]*)()$/.exec(s);
   if (!m) return undefined;
-  const port = m[2] ? Number(m[2]) : 53;
-  if (port < 1 || port > 65535) return undefined;
   const host = m[1] as string;
-  if (!host.includes(':') && host.split('.').some((o) => Number(o) > 255)) return undefined;
+  const port = m[2] ? Number(m[2]) : 53;
+  // Bracketed or bare IPv6, or IPv4 only where no brackets were used.
+  const family = isIP(host);
+  if (family === 0 || (family === 4 && s.startsWith('['))) return undefined;
+  if (port < 1 || port > 65535) return undefined;
   return { host, port };
 }
 
@@ -152,9 +155,9 @@ const cidr = v.pipe(
   v.string('must be a CIDR block'),
   v.check((s) => {
     const [addr, bits, extra] = s.split('/');
-    if (extra !== undefined || !addr || parseDnsServer(addr) === undefined || addr.includes('[')) return false;
-    const max = addr.includes(':') ? 128 : 32;
-    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max);
+    const family = addr ? isIP(addr) : 0;
+    if (extra !== undefined || family === 0) return false;
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
   }, 'must be a CIDR block such as 14.215.177.0/24'),
 );
 
@@ -176,7 +179,7 @@ export const dnsMonitor = v.strictObject({
   type: v.literal('dns'),
   query: v.pipe(hostname, v.maxLength(253, 'must be at most 253 characters')),
   recordType: v.optional(v.picklist(['A', 'AAAA', 'CNAME', 'TXT'], 'must be A, AAAA, CNAME or TXT'), 'A'),
-  /** Asked one by one over UDP; the system's resolvers when left out. */
+  /** Asked in parallel over UDP; the system's resolvers when left out. */
   servers: v.optional(v.pipe(v.array(dnsServer, 'must be a list of DNS servers'), v.minLength(1, 'must list at least one server'))),
   timeoutMs: v.optional(int(1, 60_000), 2000),
   /** Queries per server before it counts as silent (UDP may drop one). */

@@ -155,6 +155,9 @@ export async function runDns(m: DnsMonitor, ctx: RunContext): Promise<ResultReco
   const kept = observations.filter((o) => o.error?.code !== 'DEADLINE');
   const perServer = kept.map((o) => problems(m, o));
   const reasons: Reason[] = [];
+  if (servers.length === 0) {
+    reasons.push({ code: 'DNS_ERROR', message: `no DNS server to ask for ${m.query}: none configured, and the system lists none` });
+  }
   if (cut.length) {
     const labels = cut.map((o) => o.server).join(', ');
     reasons.push({ code: 'DEADLINE', message: `stopped at the function deadline while waiting on ${labels} for ${m.query} ${m.recordType}` });

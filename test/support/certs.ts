@@ -1,7 +1,8 @@
 /**
  * Certificates made at test time with the `openssl` CLI (OpenSSL 3): a CA, leaf certificates
- * it signs for localhost / 127.0.0.1 (90 days and 5 days), a self-signed certificate and one
- * for another host. Everything is written to a fresh temporary directory and returned as PEM.
+ * it signs for localhost / 127.0.0.1 (90 days, 5 days, and one that expired yesterday), a
+ * self-signed certificate and one for another host. Everything is written to a fresh temporary
+ * directory and returned as PEM.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,8 @@ export interface TestCerts {
   selfSigned: KeyPair;
   /** Signed by the CA, but only for DNS:wrong.example. */
   wrongHost: KeyPair;
+  /** Signed by the CA for localhost / 127.0.0.1, valid from 30 days ago until yesterday. */
+  expired: KeyPair;
   /** The directory the files were written to (removed by cleanup). */
   dir: string;
   cleanup: () => void;
@@ -72,6 +75,26 @@ export function makeCerts(): TestCerts {
     const shortLived = leaf('short', 'localhost', LOCAL_SAN, 5);
     const wrongHost = leaf('wrong', 'wrong.example', 'subjectAltName=DNS:wrong.example', 90);
 
+    // `x509 -req` in OpenSSL 3.0 cannot set a start date; `ca` can, given a throwaway database.
+    const utc = (msAgo: number) => new Date(Date.now() - msAgo).toISOString().replace(/\D/g, '').slice(2, 14) + 'Z';
+    writeFileSync(p('index.txt'), '');
+    writeFileSync(p('serial'), '1000\n');
+    writeFileSync(
+      p('ca.cnf'),
+      [
+        '[ca]', 'default_ca = test', '[test]', `dir = ${dir}`, 'database = $dir/index.txt', 'new_certs_dir = $dir',
+        'serial = $dir/serial', 'certificate = $dir/ca.crt', 'private_key = $dir/ca.key', 'default_md = sha256',
+        'policy = any', 'unique_subject = no', '[any]', 'commonName = supplied', '',
+      ].join('\n'),
+    );
+    openssl('req', ...NEW_KEY, '-keyout', p('expired.key'), '-out', p('expired.csr'), '-subj', '/CN=localhost');
+    writeFileSync(p('expired.ext'), [LOCAL_SAN, 'basicConstraints=CA:FALSE', 'extendedKeyUsage=serverAuth', ''].join('\n'));
+    openssl(
+      'ca', '-batch', '-config', p('ca.cnf'), '-in', p('expired.csr'), '-out', p('expired.crt'), '-notext',
+      '-startdate', utc(30 * 86_400_000), '-enddate', utc(86_400_000), '-extfile', p('expired.ext'),
+    );
+    const expired = { key: readFileSync(p('expired.key'), 'utf8'), cert: readFileSync(p('expired.crt'), 'utf8') };
+
     openssl(
       'req', '-x509', ...NEW_KEY,
       '-keyout', p('self.key'), '-out', p('self.crt'), '-days', '90',
@@ -85,6 +108,7 @@ export function makeCerts(): TestCerts {
       shortLived,
       selfSigned,
       wrongHost,
+      expired,
       dir,
       cleanup: () => rmSync(dir, { recursive: true, force: true }),
     };

@@ -55,7 +55,11 @@ async function startOn(port: number, password: string | undefined): Promise<Runn
     process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
+      // The child is unref'd, so waiting on it alone would let the event loop end first (the
+      // test runner then cancels the hook); a timer holds the loop open until it exits.
+      const hold = setInterval(() => {}, 1000);
       await exited;
+      clearInterval(hold);
     }
     rmSync(dir, { recursive: true, force: true });
   };

@@ -1,0 +1,122 @@
+/**
+ * The dist/ directories the bench runs: each is what scripts/build.ts makes (statusCheck.js,
+ * lazy/*.js, monitors.json) for one config, plus a BASELINE directory whose statusCheck.js also
+ * pulls in the whole tencentcloud-sdk-nodejs, built with the same esbuild options.
+ */
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { buildAll } from '../scripts/build';
+import { LAZY_MODULES } from '../lib/runtime/lazy';
+
+const root = resolve(__dirname, '..');
+
+export interface Dists {
+  /** One healthy http monitor, no channels. */
+  plain: string;
+  /** The same monitor, three channels configured (unused ports), file state at ${BENCH_STATE_DIR}. */
+  channels: string;
+  /** `plain` with the whole Tencent Cloud SDK bundled in. */
+  baseline: string;
+  /** 1,000 http monitors for the throughput run. */
+  many: string;
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+function unusedPort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function buildWith(dir: string, name: string, config: object): Promise<string> {
+  const configPath = join(dir, `${name}.json`);
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const out = join(dir, name);
+  await buildAll({ configPath, outDir: out, quiet: true });
+  return out;
+}
+
+export async function buildDists(dir: string, targetPort: number, manyMonitors: number, concurrency: number, ca: string): Promise<Dists> {
+  const url = `http://127.0.0.1:${targetPort}/`;
+  const monitor = { name: 'local', type: 'http', url, samples: 1 };
+  const plain = await buildWith(dir, 'plain', { monitors: [monitor] });
+
+  const [smtp, wecom, ding] = [await unusedPort(), await unusedPort(), await unusedPort()];
+  const channels = await buildWith(dir, 'channels', {
+    // Interpolated at run time, so every cold process can get an empty state directory.
+    state: { type: 'file', path: '${BENCH_STATE_DIR}' },
+    channels: {
+      mail: {
+        type: 'email',
+        host: '127.0.0.1',
+        port: smtp,
+        secure: false,
+        user: 'monitor',
+        pass: 'not-a-real-password',
+        from: 'monitor@example.com',
+        to: 'oncall@example.com',
+        ca,
+      },
+      wecom: { type: 'wecom', webhook: `http://127.0.0.1:${wecom}/cgi-bin/webhook/send?key=bench-key` },
+      ding: {
+        type: 'dingtalk',
+        webhook: `http://127.0.0.1:${ding}/robot/send?access_token=bench-token`,
+        secret: 'SECbench',
+        keywords: ['监控'],
+      },
+    },
+    alerts: { channels: ['mail', 'wecom', 'ding'] },
+    monitors: [monitor],
+  });
+
+  const many = await buildWith(dir, 'many', {
+    concurrency,
+    monitors: Array.from({ length: manyMonitors }, (_, i) => ({ name: `m${i}`, type: 'http', url, samples: 1 })),
+  });
+
+  // BASELINE: the same entry plus the whole SDK, with scripts/build.ts's options and externals.
+  const baseline = join(dir, 'baseline');
+  mkdirSync(baseline, { recursive: true });
+  await build({
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'error', // the SDK's own bundling warnings are not ours to read; output is unaffected
+    define: { __SCF_BUNDLE__: 'true' },
+    external: Object.keys(LAZY_MODULES),
+    stdin: {
+      // A bare import: the SDK's CommonJS entry runs at require time, as it would for a
+      // function that imports it for one API call.
+      contents: `import 'tencentcloud-sdk-nodejs';\nexport { main_handler } from './functions/statusCheck';\n`,
+      resolveDir: root,
+      sourcefile: 'statusCheck-baseline.ts',
+      loader: 'ts',
+    },
+    outfile: join(baseline, 'statusCheck.js'),
+  });
+  // Beside the same monitors.json (and lazy/, though a healthy run needs none of it).
+  cpSync(join(plain, 'monitors.json'), join(baseline, 'monitors.json'));
+  cpSync(join(plain, 'lazy'), join(baseline, 'lazy'), { recursive: true });
+
+  return { plain, channels, baseline, many };
+}
+
+/** Every function bundle dist/*.js and every dist/lazy/*.js, with its size in bytes. */
+export function bundleSizes(dist: string): { file: string; bytes: number }[] {
+  const list = (sub: string) =>
+    readdirSync(join(dist, sub))
+      .filter((f) => f.endsWith('.js'))
+      .sort()
+      .map((f) => ({ file: join('dist', sub, f), bytes: statSync(join(dist, sub, f)).size }));
+  return [...list(''), ...list('lazy')];
+}
