@@ -60,7 +60,7 @@ before(() => {
   certs = makeCerts();
   // Every JSON log line of the file is kept: the secrets test reads them, and the run's own
   // output stays off the test runner's stdout.
-  setLogSink((line) => lines.push(line));
+  setLogSink((text) => lines.push(...text.split(/(?<=\n)/)));
 });
 after(() => {
   setLogSink((line) => process.stdout.write(line));

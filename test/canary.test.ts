@@ -31,7 +31,7 @@ after(async () => {
 });
 beforeEach(() => {
   lines = [];
-  setLogSink((l) => lines.push(l));
+  setLogSink((text) => lines.push(...text.split(/(?<=\n)/)));
 });
 
 function run(config: object, limitMs = 30_000): Promise<Summary> {

@@ -36,7 +36,7 @@ function writeConfig(config: object): string {
 let lines: string[] = [];
 function captureLog(): void {
   lines = [];
-  setLogSink((line) => lines.push(line));
+  setLogSink((text) => lines.push(...text.split(/(?<=\n)/)));
 }
 function restoreLog(): void {
   setLogSink((line) => process.stdout.write(line));

@@ -145,7 +145,7 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 beforeEach(() => {
   lines = [];
-  setLogSink((line) => lines.push(line));
+  setLogSink((text) => lines.push(...text.split(/(?<=\n)/)));
 });
 afterEach(() => setLogSink((line) => process.stdout.write(line)));
 

@@ -5,6 +5,9 @@
  */
 import type { Locale } from '../config/alerting-schema';
 import type { Notice, NoticeKind } from './types';
+import { fillTemplate, type TemplateField } from './template';
+
+export { TEMPLATE_FIELDS, fillTemplate, unknownPlaceholders, type TemplateField } from './template';
 
 interface Words {
   kind: Record<NoticeKind, string>;
@@ -84,7 +87,10 @@ export const WORDS: Record<Locale, Words> = { 'zh-CN': zh, en };
 
 /** Times are shown where our users are (the seeds' teams are in China), with the offset. */
 const DISPLAY_TZ = 'Asia/Shanghai';
-const clock = new Intl.DateTimeFormat('sv-SE', {
+// Made on first use: a time-zone formatter costs milliseconds to build, and a run that sends
+// nothing never formats a time.
+let clock: Intl.DateTimeFormat | undefined;
+const makeClock = () => new Intl.DateTimeFormat('sv-SE', {
   timeZone: DISPLAY_TZ,
   year: 'numeric',
   month: '2-digit',
@@ -96,27 +102,11 @@ const clock = new Intl.DateTimeFormat('sv-SE', {
 });
 
 export function displayTime(iso: string): string {
+  clock ??= makeClock();
   return `${clock.format(new Date(iso))} (UTC+8)`;
 }
 
-/** Placeholders a user template may use: `{{monitor}}` and so on. */
-export const TEMPLATE_FIELDS = [
-  'kind',
-  'monitor',
-  'type',
-  'target',
-  'function',
-  'incidentId',
-  'since',
-  'at',
-  'duration',
-  'codes',
-  'reasons',
-  'successRate',
-  'meanMs',
-  'p95Ms',
-] as const;
-export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
+
 
 export function templateValues(n: Notice, locale: Locale): Record<TemplateField, string> {
   const w = WORDS[locale];
@@ -136,16 +126,6 @@ export function templateValues(n: Notice, locale: Locale): Record<TemplateField,
     meanMs: n.stats?.meanMs === undefined ? '' : String(n.stats.meanMs),
     p95Ms: n.stats?.p95Ms === undefined ? '' : String(n.stats.p95Ms),
   };
-}
-
-export function fillTemplate(template: string, values: Record<string, string>): string {
-  return template.replace(/\{\{\s*(\w+)\s*\}\}/g, (all, key: string) => values[key] ?? all);
-}
-
-/** Placeholders in a template that we do not know, for config validation. */
-export function unknownPlaceholders(template: string): string[] {
-  const known = new Set<string>(TEMPLATE_FIELDS);
-  return [...template.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1] as string).filter((k) => !known.has(k));
 }
 
 export interface NoticeView {

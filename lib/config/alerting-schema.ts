@@ -5,7 +5,7 @@
  */
 import * as v from 'valibot';
 import { parseCron } from '../alerting/cron';
-import { TEMPLATE_FIELDS, unknownPlaceholders } from '../alerting/messages';
+import { TEMPLATE_FIELDS, unknownPlaceholders } from '../alerting/template';
 
 const int = (min: number, max: number, what = 'a whole number') =>
   v.pipe(

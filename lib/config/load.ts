@@ -130,11 +130,21 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
   } catch (err) {
     throw new ConfigError([{ path: [], message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], path);
   }
-  const { config, problems, fromEnv } = checkConfig(text, path, opts.env ?? process.env);
+  const env = opts.env ?? process.env;
+  // A warm SCF instance runs the same config with the same environment again and again;
+  // validating a thousand monitors each time costs more than reading the file.
+  const key = `${path}\u0000${text}\u0000${JSON.stringify(env)}`;
+  if (last?.key === key) return last.loaded;
+  const { config, problems, fromEnv } = checkConfig(text, path, env);
   if (!config) throw new ConfigError(problems, path);
   readCaFiles(config, dirname(path));
-  return { config, path, fromEnv };
+  const loaded = { config, path, fromEnv };
+  last = { key, loaded };
+  return loaded;
 }
+
+/** The last config loaded, with what it was loaded from. Callers treat configs as read-only. */
+let last: { key: string; loaded: Loaded } | undefined;
 
 /** `ca` is a PEM or a path to one, relative to the config file; the monitor or channel gets the PEM. */
 function readCaFiles(config: Config, base: string): void {

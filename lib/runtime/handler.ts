@@ -9,7 +9,7 @@ import type { ChannelLoader } from '../alerting/deliver';
 import { processAlerts, type AlertingSummary } from '../alerting/process';
 import { FUNCTION_TYPES, runMonitor, targetOf, type FunctionName } from '../monitors';
 import { blameNetwork, checkCanary, type CanaryResult } from '../monitors/canary';
-import { logJson } from '../report/log';
+import { flushLog, logJson } from '../report/log';
 import type { ResultRecord, Summary } from '../report/record';
 import { judge } from '../monitors/verdict';
 import type { StateStore } from '../state/types';
@@ -112,6 +112,7 @@ export async function runFunction(
     };
   } finally {
     deadline.dispose();
+    flushLog();
   }
 }
 

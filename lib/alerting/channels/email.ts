@@ -4,11 +4,11 @@
  * otherwise STARTTLS is required before AUTH. Errors are rebuilt from safe parts (codes, the
  * server's reply with any secret blanked): nodemailer's own may carry commands and replies.
  */
-import { rootCertificates } from 'node:tls';
 import type Nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
 import type { EmailChannelConfig } from '../../config/alerting-schema';
 import { lazyRequire } from '../../runtime/lazy';
+import { contextWithCa } from '../../probes/trust';
 import { messageTitle, viewNotice } from '../messages';
 import { DeliveryError, type Channel, type FailureKind, type Notice, type Receipt } from '../types';
 import { customBlock, moreText, peerText } from './webhook';
@@ -126,7 +126,7 @@ export const email = {
         rejectUnauthorized: !cfg.insecure,
         minVersion: 'TLSv1.2',
         // Added to the public roots, not instead of them, as for an http monitor's `ca`.
-        ...(cfg.ca ? { ca: [...rootCertificates, cfg.ca] } : {}),
+        ...(cfg.ca ? { secureContext: contextWithCa(cfg.ca) } : {}),
       },
       auth: cfg.user ? { user: cfg.user, pass: cfg.pass ?? '' } : undefined,
       // nodemailer waits minutes by default; a function's run cannot.
