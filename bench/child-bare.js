@@ -1,8 +1,8 @@
 // The reference side of the throughput run, in a fresh `node` process: the least a client can
 // do per check, a bare http.get({agent:false}) (a new connection each, like the prober), body
-// read to the end, `concurrency` at a time. One warm-up round, then `rounds` measured.
+// read to the end, `concurrency` at a time. `rounds` rounds, all reported.
 // Reports on fd 3 each round's requests per second and this process's peak RSS.
-// Usage: node child-bare.js <port> <requests per round> <concurrency> <measured rounds>
+// Usage: node child-bare.js <port> <requests per round> <concurrency> <rounds>
 'use strict';
 const { writeSync } = require('node:fs');
 const { get } = require('node:http');
@@ -34,9 +34,9 @@ async function round() {
 
 async function main() {
   const rates = [];
-  for (let i = 0; i <= rounds; i++) {
+  for (let i = 0; i < rounds; i++) {
     const rate = await round();
-    if (i > 0) rates.push(rate); // round 0 is the warm-up
+    rates.push(rate); // every round, the first (cold JIT) too: the parent decides what counts
   }
   writeSync(3, JSON.stringify({ rates, maxRssKb: process.resourceUsage().maxRSS }));
 }

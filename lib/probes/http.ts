@@ -16,6 +16,7 @@ import type { DnsServerAddress } from './dns';
 import { now, type Failure, type Prober } from './types';
 import { redactUrl } from '../report/redact';
 import { contextWithCa } from './trust';
+import { onAbort as whenAborted } from './on-abort';
 
 export interface HttpTarget {
   url: string;
@@ -129,6 +130,7 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
     let decoder: ReturnType<typeof decoderFor>;
     /** The whole body arrived and nothing failed: no need to tear the connection down. */
     let complete = false;
+    let stopWaiting = () => {};
     const addr = () => (hop.remoteAddress ? `${hop.remoteAddress}:${port}` : `${host}:${port}`);
 
     const finish = (error?: Failure) => {
@@ -138,7 +140,7 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       if (error) hop.error = error;
       clearTimeout(connectTimer);
       clearTimeout(readTimer);
-      signal.removeEventListener('abort', onAbort);
+      stopWaiting();
       decoder?.destroy();
       // A complete answer leaves the socket to node, which ends it gracefully (the request says
       // Connection: close); tearing it down here costs several times more per check.
@@ -294,7 +296,7 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
     });
 
     if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    stopWaiting = whenAborted(signal, onAbort);
     request.end(req.body);
   });
 }

@@ -6,6 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { classifyError } from './classify';
 import { timedLookup, type LookupMarks } from './lookup';
 import { now, type Failure, type Prober } from './types';
+import { onAbort as whenAborted } from './on-abort';
 
 export interface TcpTarget {
   host: string;
@@ -35,11 +36,12 @@ function attempt(t: TcpTarget, signal: AbortSignal): Promise<Attempt> {
     const t0 = now();
     let settled = false;
     let socket: Socket | undefined;
+    let stopWaiting = () => {};
     const finish = (result: Omit<Attempt, 'dnsMs'> & { dnsMs?: number }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      stopWaiting();
       socket?.destroy();
       const dnsMs = marks.lookupEnd !== undefined ? marks.lookupEnd - (marks.lookupStart ?? t0) : 0;
       resolve({ dnsMs, ...result });
@@ -56,7 +58,7 @@ function attempt(t: TcpTarget, signal: AbortSignal): Promise<Attempt> {
       });
     }, t.connectTimeoutMs);
     if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    stopWaiting = whenAborted(signal, onAbort);
     socket = connect({ host, port: t.port, lookup: timedLookup(marks) as never });
     socket.once('connect', () => {
       const at = now();
