@@ -76,6 +76,11 @@ function validate(args: string[]): number {
   for (const m of config.monitors) counts.set(m.type, (counts.get(m.type) ?? 0) + 1);
   const kinds = [...counts].map(([t, n]) => `${n} ${t}`).join(', ');
   process.stdout.write(`ok: ${path}: ${config.monitors.length} monitors (${kinds})\n`);
+  if (Object.keys(config.channels).length && config.state.type === 'file') {
+    process.stdout.write(
+      `note: state is kept in files under ${config.state.path}; on SCF /tmp belongs to one instance, so deployed functions should use state: { type: redis }\n`,
+    );
+  }
   for (const [fn, types] of Object.entries(FUNCTION_TYPES)) {
     const mine = config.monitors.filter((m) => m.enabled && (types as readonly string[]).includes(m.type));
     if (!mine.length) continue;

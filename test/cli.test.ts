@@ -217,11 +217,21 @@ describe('validate', () => {
       assert.ok(!r.stdout.includes('warning'), r.stdout);
     });
 
-    test("the project's own serverless.yml fits the defaults (its comment promises 140 s < 150 s)", async () => {
-      const cwd = dir({ 'm.yaml': defaults, 'serverless.yml': readFileSync(join(ROOT, 'serverless.yml'), 'utf8') });
+    test("the project's own serverless.yml fits the defaults, alert delivery's reserve included (140 s + 10 s < 160 s)", async () => {
+      const withChannels = `state: { type: redis, url: "redis://127.0.0.1:1" }\nchannels:\n  ops: { type: wecom, webhook: "http://127.0.0.1:1/x" }\nalerts: { channels: [ops] }\n${defaults}`;
+      const cwd = dir({ 'm.yaml': defaults, 'c.yaml': withChannels, 'serverless.yml': readFileSync(join(ROOT, 'serverless.yml'), 'utf8') });
+      for (const config of ['m.yaml', 'c.yaml']) {
+        const r = await cli(['validate', '--config', config], { cwd });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, '', config);
+      }
+    });
+
+    test('file state with channels configured: a note that SCF needs redis', async () => {
+      const cwd = dir({ 'm.yaml': `channels:\n  ops: { type: wecom, webhook: "http://127.0.0.1:1/x" }\n${defaults}` });
       const r = await cli(['validate', '--config', 'm.yaml'], { cwd });
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stderr, '');
+      assert.match(r.stdout, /note: state is kept in files under \/tmp\/scf-monitor; on SCF \/tmp belongs to one instance/);
     });
 
     test('a function without its own timeout uses inputs.timeout', async () => {

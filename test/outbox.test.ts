@@ -255,6 +255,19 @@ function suite(name: string, space: () => () => Promise<StateStore>) {
       await store.close();
     });
 
+    test('a monitor taken out of the config leaves no state behind', async () => {
+      const store = await space()();
+      const rec = new Recorder();
+      await run(store, rec, config(), [result('web', false, new Date(minutes(0)).toISOString())], minutes(0));
+      const monitors = async () => Object.keys((await store.get<FunctionState>(stateKey('statusCheck')))!.value.monitors);
+      assert.deepEqual(await monitors(), ['web']);
+      const without = config();
+      without.monitors = without.monitors.filter((m) => m.name !== 'web');
+      await run(store, rec, without, [result('api', false, new Date(minutes(5)).toISOString())], minutes(5));
+      assert.deepEqual(await monitors(), ['api']);
+      await store.close();
+    });
+
     test('two invocations racing on one transition: exactly one alert, delivered once per channel', async () => {
       const open = space();
       const stores = [await open(), await open()];

@@ -129,6 +129,8 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
   const at = new Date(now()).toISOString();
   return update<FunctionState, AlertRecord[]>(store, stateKey(fn), (cur) => {
     const state: FunctionState = cur ? { monitors: { ...cur.monitors }, outbox: [...cur.outbox] } : emptyState();
+    // A monitor taken out of the config takes its incident with it (without a "resolved").
+    for (const name of Object.keys(state.monitors)) if (!byName.has(name)) delete state.monitors[name];
     const perChannel = new Map<string, Notice[]>();
     const alerts: AlertRecord[] = [];
     // Most monitors share the top-level windows: decide each distinct set once per minute.
