@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { buildAll } from '../scripts/build';
+import { buildAll, BUNDLE_OPTIONS } from '../scripts/build';
 import { LAZY_MODULES } from '../lib/runtime/lazy';
 
 const root = resolve(__dirname, '..');
@@ -85,12 +85,7 @@ export async function buildDists(dir: string, targetPort: number, manyMonitors: 
   const baseline = join(dir, 'baseline');
   mkdirSync(baseline, { recursive: true });
   await build({
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
+    ...BUNDLE_OPTIONS,
     logLevel: 'error', // the SDK's own bundling warnings are not ours to read; output is unaffected
     define: { __SCF_BUNDLE__: 'true' },
     external: Object.keys(LAZY_MODULES),

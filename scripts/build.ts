@@ -16,6 +16,17 @@ import { LAZY_MODULES } from '../lib/runtime/lazy';
 const root = resolve(__dirname, '..');
 const dist = join(root, 'dist');
 
+/** What every bundle is built with (the benchmark's baseline bundle too). */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const;
+
 export async function buildAll(opts: { configPath?: string; outDir?: string; quiet?: boolean } = {}): Promise<void> {
   const out = opts.outDir ?? dist;
   const say = (s: string) => opts.quiet || process.stdout.write(`${s}\n`);
@@ -23,17 +34,8 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
   mkdirSync(join(out, 'lazy'), { recursive: true });
 
   const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts'));
-  const common = {
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    legalComments: 'none',
-    logLevel: 'warning',
-  } as const;
   await build({
-    ...common,
+    ...BUNDLE_OPTIONS,
     entryPoints: functions.map((f) => join(root, 'functions', f)),
     outdir: out,
     define: { __SCF_BUNDLE__: 'true' },
@@ -42,7 +44,7 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
   });
   for (const [name, source] of Object.entries(LAZY_MODULES)) {
     await build({
-      ...common,
+      ...BUNDLE_OPTIONS,
       ...(source.startsWith('./')
         ? { entryPoints: [join(root, source)], define: { __SCF_BUNDLE__: 'true' } }
         : { stdin: { contents: `module.exports = require(${JSON.stringify(source)});`, resolveDir: root, loader: 'js' as const } }),

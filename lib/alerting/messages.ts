@@ -27,6 +27,18 @@ interface Words {
   duration: (ms: number) => string;
 }
 
+/** "12 min", "3 h 5 min", "2 d 4 h": seconds only under a minute. */
+function durationIn(unit: { s: string; min: string; h: string; d: string }): (ms: number) => string {
+  return (ms) => {
+    const m = Math.round(ms / 60_000);
+    if (m < 1) return `${Math.max(1, Math.round(ms / 1000))}${unit.s}`;
+    if (m < 60) return `${m}${unit.min}`;
+    const h = Math.floor(m / 60);
+    if (h < 24) return `${h}${unit.h} ${m % 60}${unit.min}`;
+    return `${Math.floor(h / 24)}${unit.d} ${h % 24}${unit.h}`;
+  };
+}
+
 const zh: Words = {
   kind: { alert: '告警', reminder: '仍未恢复', resolved: '已恢复' },
   title: (c) =>
@@ -45,14 +57,7 @@ const zh: Words = {
   successRate: '成功率',
   mean: '均值',
   p95: 'p95',
-  duration: (ms) => {
-    const m = Math.round(ms / 60_000);
-    if (m < 1) return `${Math.max(1, Math.round(ms / 1000))} 秒`;
-    if (m < 60) return `${m} 分钟`;
-    const h = Math.floor(m / 60);
-    if (h < 24) return `${h} 小时 ${m % 60} 分钟`;
-    return `${Math.floor(h / 24)} 天 ${h % 24} 小时`;
-  },
+  duration: durationIn({ s: ' 秒', min: ' 分钟', h: ' 小时', d: ' 天' }),
 };
 
 const en: Words = {
@@ -73,14 +78,7 @@ const en: Words = {
   successRate: 'success rate',
   mean: 'mean',
   p95: 'p95',
-  duration: (ms) => {
-    const m = Math.round(ms / 60_000);
-    if (m < 1) return `${Math.max(1, Math.round(ms / 1000))} s`;
-    if (m < 60) return `${m} min`;
-    const h = Math.floor(m / 60);
-    if (h < 24) return `${h} h ${m % 60} min`;
-    return `${Math.floor(h / 24)} d ${h % 24} h`;
-  },
+  duration: durationIn({ s: ' s', min: ' min', h: ' h', d: ' d' }),
 };
 
 export const WORDS: Record<Locale, Words> = { 'zh-CN': zh, en };

@@ -6,22 +6,7 @@
 import * as v from 'valibot';
 import { parseCron } from '../alerting/cron';
 import { TEMPLATE_FIELDS, unknownPlaceholders } from '../alerting/template';
-
-const int = (min: number, max: number, what = 'a whole number') =>
-  v.pipe(
-    v.number(`must be ${what}`),
-    v.integer(`must be ${what}`),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
-
-const text = (what: string) => v.pipe(v.string(`must be ${what}`), v.nonEmpty(`must not be empty`));
-
-const webhookUrl = v.pipe(
-  v.string('must be a URL'),
-  v.check((s) => URL.canParse(s), 'not a valid URL'),
-  v.check((s) => /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL'),
-);
+import { httpUrl as webhookUrl, int, text } from './fields';
 
 const email = v.pipe(v.string('must be an e-mail address'), v.regex(/^[^\s@<>]+@[^\s@<>]+$/, 'not an e-mail address'));
 const oneOrMany = <T extends v.GenericSchema<unknown, string>>(item: T) =>

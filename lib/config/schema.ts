@@ -6,14 +6,7 @@
 import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { alerts, channel, monitorAlert, state } from './alerting-schema';
-
-const int = (min: number, max: number, what = 'a whole number') =>
-  v.pipe(
-    v.number(`must be ${what}`),
-    v.integer(`must be ${what}`),
-    v.minValue(min, `must be at least ${min}`),
-    v.maxValue(max, `must be at most ${max}`),
-  );
+import { httpUrl, int, text } from './fields';
 
 const ratio = v.pipe(
   v.number('must be a number from 0 to 1'),
@@ -21,7 +14,6 @@ const ratio = v.pipe(
   v.maxValue(1, 'must be at most 1'),
 );
 
-const text = (what: string) => v.pipe(v.string(`must be ${what}`), v.nonEmpty(`must not be empty`));
 
 const name = v.pipe(
   text('a name'),
@@ -29,11 +21,6 @@ const name = v.pipe(
   v.regex(/^\S(.*\S)?$/, 'must not start or end with spaces'),
 );
 
-const httpUrl = v.pipe(
-  v.string('must be a URL'),
-  v.check((s) => URL.canParse(s), 'not a valid URL'),
-  v.check((s) => /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL'),
-);
 
 const hostname = v.pipe(
   text('a host name or IP address'),
