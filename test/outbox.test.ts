@@ -84,13 +84,14 @@ function result(monitor: string, ok: boolean, at: string): ResultRecord {
 const T0 = Date.parse('2026-11-22T06:00:00Z');
 const minutes = (n: number) => T0 + n * 60_000;
 
-async function run(store: StateStore, rec: Recorder, cfg: Config, results: ResultRecord[], at: number): Promise<AlertingSummary> {
+/** One run's alerting at time `at`, with `budgetMs` of delivery time left. */
+async function run(store: StateStore, rec: Recorder, cfg: Config, results: ResultRecord[], at: number, budgetMs = 20_000): Promise<AlertingSummary> {
   return processAlerts({
     fn: 'statusCheck',
     config: cfg,
     results,
     signal: new AbortController().signal,
-    deadlineAt: Date.now() + 20_000,
+    deadlineAt: Date.now() + budgetMs,
     loadChannel: rec.loader,
     store,
     now: () => at,
@@ -133,16 +134,8 @@ function suite(name: string, space: () => () => Promise<StateStore>) {
       const cfg = config();
       // Every attempt of this run fails for b (more failures than the run's attempts).
       rec.plan.set('b', Array(10).fill('retry'));
-      const s1 = await processAlerts({
-        fn: 'statusCheck',
-        config: cfg,
-        results: [result('web', false, new Date(minutes(0)).toISOString())],
-        signal: new AbortController().signal,
-        deadlineAt: Date.now() + 2500, // room for two attempts with backoff, not five
-        loadChannel: rec.loader,
-        store,
-        now: () => minutes(0),
-      });
+      // 2.5 s of delivery time: room for two attempts with backoff, not five.
+      const s1 = await run(store, rec, cfg, [result('web', false, new Date(minutes(0)).toISOString())], minutes(0), 2500);
       const b1 = s1.deliveries.find((d) => d.channel === 'b')!;
       assert.equal(b1.ok, false);
       assert.equal(b1.outcome, 'pending');
@@ -208,16 +201,7 @@ function suite(name: string, space: () => () => Promise<StateStore>) {
       const rec = new Recorder();
       rec.plan.set('a', Array(10).fill('retry'));
       const cfg = config({ deadLetterHours: 1 });
-      await processAlerts({
-        fn: 'statusCheck',
-        config: cfg,
-        results: [result('web', false, new Date(minutes(0)).toISOString())],
-        signal: new AbortController().signal,
-        deadlineAt: Date.now() + 1200,
-        loadChannel: rec.loader,
-        store,
-        now: () => minutes(0),
-      });
+      await run(store, rec, cfg, [result('web', false, new Date(minutes(0)).toISOString())], minutes(0), 1200);
       assert.equal((await pending(store)).length, 1);
       rec.plan.set('a', []);
       const s = await run(store, rec, cfg, [], minutes(61));
@@ -234,16 +218,7 @@ function suite(name: string, space: () => () => Promise<StateStore>) {
       const rec = new Recorder();
       rec.plan.set('a', Array(10).fill('retry'));
       const cfg = config();
-      await processAlerts({
-        fn: 'statusCheck',
-        config: cfg,
-        results: [result('web', false, new Date(minutes(0)).toISOString())],
-        signal: new AbortController().signal,
-        deadlineAt: Date.now() + 1200,
-        loadChannel: rec.loader,
-        store,
-        now: () => minutes(0),
-      });
+      await run(store, rec, cfg, [result('web', false, new Date(minutes(0)).toISOString())], minutes(0), 1200);
       // Another run holds the entry until far in the future.
       const cur = (await store.get<FunctionState>(stateKey('statusCheck')))!;
       const held = { ...cur.value, outbox: cur.value.outbox.map((e) => ({ ...e, claim: { by: 'other-run', until: minutes(1000) } })) };
