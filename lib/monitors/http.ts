@@ -43,24 +43,24 @@ function check(m: HttpMonitor, o: HttpObservation, bodyRegex: RegExp | undefined
 
 function sampleRecord(o: HttpObservation, error: Reason | undefined): SampleRecord {
   const t = o.timings;
-  return {
-    ok: !error,
-    ...(o.statusCode !== undefined ? { statusCode: o.statusCode } : {}),
-    ...(o.remoteAddress ? { remoteAddress: o.remoteAddress } : {}),
-    attempts: o.attempts,
-    ...(o.redirects ? { redirects: o.redirects } : {}),
-    bodyBytes: o.bodyBytes,
-    ...(o.bodyTruncated ? { bodyTruncated: true as const } : {}),
-    timings: {
-      dnsMs: roundMs(t.dnsMs),
-      connectMs: roundMs(t.connectMs),
-      tlsMs: roundMs(t.tlsMs),
-      ttfbMs: roundMs(t.ttfbMs),
-      downloadMs: roundMs(t.downloadMs),
-      totalMs: roundMs(t.totalMs),
-    },
-    ...(error ? { error } : {}),
+  // Assigned in order rather than spread: one object per sample, not one per optional field.
+  const r: SampleRecord = { ok: !error, attempts: 0, timings: {} };
+  if (o.statusCode !== undefined) r.statusCode = o.statusCode;
+  if (o.remoteAddress) r.remoteAddress = o.remoteAddress;
+  r.attempts = o.attempts;
+  if (o.redirects) r.redirects = o.redirects;
+  r.bodyBytes = o.bodyBytes;
+  if (o.bodyTruncated) r.bodyTruncated = true;
+  r.timings = {
+    dnsMs: roundMs(t.dnsMs),
+    connectMs: roundMs(t.connectMs),
+    tlsMs: roundMs(t.tlsMs),
+    ttfbMs: roundMs(t.ttfbMs),
+    downloadMs: roundMs(t.downloadMs),
+    totalMs: roundMs(t.totalMs),
   };
+  if (error) r.error = error;
+  return r;
 }
 
 export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRecord> {

@@ -30,19 +30,23 @@ export function judge(
   cut: Cut,
   extra: Reason[] = [],
 ): Verdict {
+  // Plain loops: this runs for every monitor of every run, a thousand at a time.
   const n = judged.length;
-  const successes = judged.filter((s) => s.ok).length;
-  const times = judged.flatMap((s) => (s.timeMs === undefined ? [] : [s.timeMs]));
+  let successes = 0;
+  const times: number[] = [];
+  const hostList: string[] = [];
+  for (const s of judged) {
+    if (s.ok) successes++;
+    if (s.timeMs !== undefined) times.push(s.timeMs);
+    if (s.remoteAddress && !hostList.includes(s.remoteAddress)) hostList.push(s.remoteAddress);
+  }
   const m = mean(times);
-  const stats: Stats = {
-    samples: n,
-    successes,
-    successRate: n ? roundRatio(successes / n) : 0,
-    ...(m === undefined
-      ? {}
-      : { meanMs: roundMs(m), stdMs: roundMs(std(times)!), p95Ms: roundMs(percentile(times, 95)!) }),
-  };
-  const hostList = [...new Set(judged.flatMap((s) => (s.remoteAddress ? [s.remoteAddress] : [])))];
+  const stats: Stats = { samples: n, successes, successRate: n ? roundRatio(successes / n) : 0 };
+  if (m !== undefined) {
+    stats.meanMs = roundMs(m);
+    stats.stdMs = roundMs(std(times)!);
+    stats.p95Ms = roundMs(percentile(times, 95)!);
+  }
 
   const reasons: Reason[] = [];
   if (cut === 'during') {
