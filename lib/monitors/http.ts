@@ -63,11 +63,12 @@ function sampleRecord(o: HttpObservation, error: Reason | undefined): SampleReco
   return r;
 }
 
-export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRecord> {
-  const timestamp = new Date().toISOString();
-  const started = performance.now();
-  const bodyRegex = m.expect.bodyMatches === undefined ? undefined : new RegExp(m.expect.bodyMatches);
-  const target: HttpTarget = {
+/** One target per monitor, so the prober's parsed request is reused across samples and warm runs. */
+const targets = new WeakMap<HttpMonitor, HttpTarget>();
+function proberTarget(m: HttpMonitor): HttpTarget {
+  let target = targets.get(m);
+  if (target) return target;
+  target = {
     url: m.url,
     method: m.method,
     headers: m.headers,
@@ -80,9 +81,18 @@ export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRe
     maxBodyBytes: m.maxBodyBytes,
     insecure: m.insecure,
     ca: m.ca,
-    keepBody: m.expect.bodyContains !== undefined || bodyRegex !== undefined,
+    keepBody: m.expect.bodyContains !== undefined || m.expect.bodyMatches !== undefined,
     ...(m.dnsServers ? { dnsServers: m.dnsServers.flatMap((s) => parseDnsServer(s) ?? []) } : {}),
   };
+  targets.set(m, target);
+  return target;
+}
+
+export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRecord> {
+  const timestamp = new Date().toISOString();
+  const started = performance.now();
+  const bodyRegex = m.expect.bodyMatches === undefined ? undefined : new RegExp(m.expect.bodyMatches);
+  const target = proberTarget(m);
   const { samples, cut } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeHttp(target, ctx.signal));
 
   const judged: Judged[] = [];

@@ -97,9 +97,31 @@ interface Hop {
 
 interface HopRequest {
   url: URL;
+  /** The URL as records may show it (no password). */
+  printable: string;
   method: string;
   headers: Record<string, string>;
   body?: string;
+}
+
+/**
+ * A target's first request, parsed once: a monitor's samples, and a warm instance's next runs
+ * (the config and its targets are reused), share it. Never mutated: redirects make new ones.
+ */
+const firstRequests = new WeakMap<HttpTarget, HopRequest>();
+function firstRequest(t: HttpTarget): HopRequest {
+  let req = firstRequests.get(t);
+  if (!req) {
+    req = {
+      url: new URL(t.url),
+      printable: redactUrl(t.url),
+      method: t.method,
+      headers: { ...DEFAULT_HEADERS, ...lowerKeys(t.headers) },
+      body: t.body,
+    };
+    firstRequests.set(t, req);
+  }
+  return req;
 }
 
 function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
@@ -338,16 +360,11 @@ function sameOrigin(a: URL, b: URL): boolean {
 
 export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) => {
   const start = now();
-  let req: HopRequest = {
-    url: new URL(t.url),
-    method: t.method,
-    headers: { ...DEFAULT_HEADERS, ...lowerKeys(t.headers) },
-    body: t.body,
-  };
+  let req = firstRequest(t);
   const obs: HttpObservation = {
     attempts: 0,
     redirects: 0,
-    finalUrl: redactUrl(t.url),
+    finalUrl: req.printable,
     timings: { dnsMs: 0, connectMs: 0, tlsMs: 0, ttfbMs: 0, downloadMs: 0, totalMs: 0 },
     bodyBytes: 0,
     bodyTruncated: false,
@@ -373,7 +390,7 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
     obs.timings.downloadMs += ht.downloadMs;
     if (hop.remoteAddress) obs.remoteAddress = hop.remoteAddress;
     if (hop.cert && (!obs.cert || hop.cert.daysLeft < obs.cert.daysLeft)) obs.cert = hop.cert;
-    obs.finalUrl = redactUrl(req.url.href);
+    obs.finalUrl = req.printable;
     if (hop.error) {
       obs.statusCode = hop.statusCode;
       obs.bodyBytes = hop.bodyBytes;
@@ -415,7 +432,7 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
         delete headers['content-type'];
         delete headers['content-length'];
       }
-      req = { url: next, method: toGet ? 'GET' : req.method, headers, body: toGet ? undefined : req.body };
+      req = { url: next, printable: redactUrl(next.href), method: toGet ? 'GET' : req.method, headers, body: toGet ? undefined : req.body };
       continue;
     }
     obs.statusCode = hop.statusCode;
