@@ -507,6 +507,30 @@ describe('main_handler', () => {
   });
 });
 
+describe('alerting that cannot run', () => {
+  test('an unreachable state store: the results stand, the summary and the log say why, no password shown', async () => {
+    const { closedPort } = await import('./support/servers');
+    const port = await closedPort();
+    const server = await httpServer((_q, r) => r.writeHead(502).end());
+    try {
+      const path = writeConfig({
+        state: { type: 'redis', url: `redis://:hunter2-secret@127.0.0.1:${port}`, connectTimeoutMs: 500 },
+        channels: { ops: { type: 'wecom', webhook: `http://127.0.0.1:${port}/cgi-bin/webhook/send?key=k` } },
+        alerts: { channels: ['ops'] },
+        monitors: [{ name: 'down', type: 'http', url: server.url(), samples: 1 }],
+      });
+      const s = await runFunction('statusCheck', timer(''), { time_limit_in_ms: 10_000 }, { configPath: path });
+      assert.deepEqual(s.results.map((r) => [r.monitor, r.reasons[0]?.code]), [['down', 'HTTP_STATUS']]);
+      assert.match(s.alertingError ?? '', new RegExp(`redis 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
+      const line = lines.find((l) => l.includes('"alerting-error"'));
+      assert.ok(line, 'the failure is logged');
+      assert.ok(!JSON.stringify(s).includes('hunter2') && !lines.join('').includes('hunter2'));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 function restoreEnv(name: string, value: string | undefined): void {
   if (value === undefined) delete process.env[name];
   else process.env[name] = value;
