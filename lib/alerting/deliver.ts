@@ -5,6 +5,7 @@
  * retried, since a duplicate beats a lost alert.
  */
 import type { ChannelConfig } from '../config/alerting-schema';
+import { sleep } from '../probes/on-abort';
 import { DeliveryError, type Channel, type FailureKind, type Notice, type Receipt } from './types';
 
 export type ChannelLoader = (type: ChannelConfig['type']) => Promise<Channel<ChannelConfig>>;
@@ -17,18 +18,6 @@ const MAX_ATTEMPTS_PER_RUN = 5;
 const FIRST_BACKOFF_MS = 500;
 /** No new attempt starts with less time than this left: it could not finish. */
 const MIN_ATTEMPT_MS = 1000;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * By shape, not instanceof: the channels come from their own lazy bundle, whose copy of the

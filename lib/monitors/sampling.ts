@@ -3,27 +3,14 @@
  * sample does not stretch the schedule), and stops at the deadline keeping what it has.
  * A sample cut off by the deadline is dropped: it says nothing about the target.
  */
+import { sleep } from '../probes/on-abort';
+
 /** Where the deadline found the monitor: not at all, between samples, or inside one. */
 export type Cut = 'none' | 'between' | 'during';
 
 export interface Sampled<S> {
   samples: S[];
   cut: Cut;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 export async function takeSamples<S>(

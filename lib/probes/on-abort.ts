@@ -1,5 +1,5 @@
 /**
- * One 'abort' listener per signal, fanning out to a Set. Every check in flight waits on the
+ * Waiting on the run's deadline signal. One 'abort' listener per signal, fanning out to a Set. Every check in flight waits on the
  * run's deadline signal; EventTarget's addEventListener scans the listeners already there for
  * a duplicate, so with fifty checks in flight each add and remove costs fifty comparisons.
  */
@@ -27,4 +27,19 @@ export function onAbort(signal: AbortSignal, fn: () => void): () => void {
   }
   set.add(fn);
   return () => set.delete(fn);
+}
+
+/** Resolves after `ms`, or at once when the signal aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const timer = setTimeout(() => {
+      stop();
+      resolve();
+    }, ms);
+    const stop = onAbort(signal, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
