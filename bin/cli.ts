@@ -10,7 +10,7 @@ import { loadConfig } from '../lib/config/load';
 import { FUNCTION_TYPES, isFunctionName } from '../lib/monitors';
 import { runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs } from '../lib/runtime/deadline';
-import { runFunction } from '../lib/runtime/handler';
+import { runFunction } from '../lib/runtime/functions';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFunction } from '../lib/runtime/handler';
+import { runFunction } from '../lib/runtime/functions';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';

@@ -1,4 +1,5 @@
-/** statusCheck: the http and tcp monitors, on a timer. Handler `statusCheck.main_handler`. */
+/** statusCheck: the http, tcp and dns monitors, on a timer. Handler `statusCheck.main_handler`. */
+import { statusCheck } from '../lib/monitors/status-check';
 import { createHandler } from '../lib/runtime/handler';
 
-export const main_handler = createHandler('statusCheck');
+export const main_handler = createHandler(statusCheck);

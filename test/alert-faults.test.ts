@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFunction } from '../lib/runtime/handler';
+import { runFunction } from '../lib/runtime/functions';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';

@@ -143,7 +143,7 @@ describe('validate', () => {
 
   const bad: Array<[string, string, string[]]> = [
     ['an invalid URL', 'monitors:\n  - name: web\n    type: http\n    url: "not a url"\n', [':4:10: monitors[0].url: not a valid URL']],
-    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns)']],
+    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka)']],
     [
       'duplicate names',
       `monitors:\n${tcpMon('db', 1)}${tcpMon('db', 2)}`,
@@ -409,7 +409,7 @@ describe('usage errors', () => {
 
   test('an unknown function: exit 2 naming the known ones', async () => {
     const r = await cli(['invoke', 'nosuchFunction'], { cwd: dir() });
-    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck)');
+    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag)');
   });
 
   test('a missing function name: exit 2 with usage', async () => {

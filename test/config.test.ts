@@ -114,7 +114,7 @@ describe('bad configs name the path and the reason', () => {
   test('an unknown type lists the known types', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: ftp, host: 127.0.0.1 }\n'),
-      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns)',
+      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka)',
     );
   });
 
@@ -425,7 +425,7 @@ describe('bad configs name the path and the reason', () => {
       'monitors[0].extra: unknown key',
       'monitors[0].expect.bodyMatches: not a valid regular expression',
       'monitors[0].expect.what: unknown key',
-      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns)',
+      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka)',
       'monitors[2].port: is required',
       'monitors[3].headers.X: environment variable NO_SUCH_VAR_XYZ is not set',
     ];

@@ -22,7 +22,7 @@ import { runHttp } from '../lib/monitors/http';
 import type { RunContext } from '../lib/monitors/context';
 import type { ResultRecord } from '../lib/report/record';
 import { setLogSink } from '../lib/report/log';
-import { runFunction } from '../lib/runtime/handler';
+import { runFunction } from '../lib/runtime/functions';
 import { dnsServer, type DnsStandIn } from './support/dns-server';
 import { httpServer, type Running } from './support/servers';
 

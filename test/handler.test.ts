@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { stringify } from 'yaml';
-import { runFunction } from '../lib/runtime/handler';
+import { runFunction } from '../lib/runtime/functions';
 import { setLogSink } from '../lib/report/log';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import type { ScfEvent } from '../lib/runtime/scf';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { Readable, Transform, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { runFunction } from '../lib/runtime/handler';
+import { runFunction } from '../lib/runtime/functions';
 import { setLogSink } from '../lib/report/log';
 import type { ResultRecord, Summary } from '../lib/report/record';
 import type { ScfEvent } from '../lib/runtime/scf';

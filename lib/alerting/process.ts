@@ -80,6 +80,18 @@ export interface AlertingInput {
   now?: () => number;
 }
 
+/** Each subject of a monitor (a consumer group) has its own incident. */
+export function incidentKey(r: Pick<ResultRecord, 'monitor' | 'subject'>): string {
+  return r.subject === undefined ? r.monitor : `${r.monitor}/${r.subject}`;
+}
+
+/** The configured monitor an incident key belongs to (names may contain '/' themselves). */
+function monitorOfKey(key: string, byName: ReadonlyMap<string, unknown>): string {
+  if (byName.has(key)) return key;
+  for (let i = key.indexOf('/'); i > 0; i = key.indexOf('/', i + 1)) if (byName.has(key.slice(0, i))) return key.slice(0, i);
+  return key;
+}
+
 /** A run tells us something about the target only when it measured it. */
 function observe(r: ResultRecord): Observation | undefined {
   if (r.reasons.some((x) => x.code === 'PROBE_NETWORK')) return undefined;
@@ -129,8 +141,8 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
   const at = new Date(now()).toISOString();
   return update<FunctionState, AlertRecord[]>(store, stateKey(fn), (cur) => {
     const state: FunctionState = cur ? { monitors: { ...cur.monitors }, outbox: [...cur.outbox] } : emptyState();
-    // A monitor taken out of the config takes its incident with it (without a "resolved").
-    for (const name of Object.keys(state.monitors)) if (!byName.has(name)) delete state.monitors[name];
+    // A monitor taken out of the config takes its incidents with it (without a "resolved").
+    for (const key of Object.keys(state.monitors)) if (!byName.has(monitorOfKey(key, byName))) delete state.monitors[key];
     const perChannel = new Map<string, Notice[]>();
     const alerts: AlertRecord[] = [];
     // Most monitors share the top-level windows: decide each distinct set once per minute.
@@ -145,15 +157,16 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
       const m = byName.get(r.monitor);
       const obs = observe(r);
       if (!m || !obs) continue;
+      const key = incidentKey(r);
       const rules = rulesFor(config.alerts, m.alert);
-      const t = advance(state.monitors[m.name], obs, rules, silenced(rules, Date.parse(obs.at)), incidentId);
-      state.monitors[m.name] = t.state;
+      const t = advance(state.monitors[key], obs, rules, silenced(rules, Date.parse(obs.at)), incidentId);
+      state.monitors[key] = t.state;
       if (!t.notice) continue;
       const { kind, incident, durationMs } = t.notice;
       const notice: Notice = {
         kind,
         function: fn,
-        monitor: m.name,
+        monitor: key,
         type: r.type,
         target: r.target,
         incidentId: incident.id,
@@ -161,9 +174,9 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
         at: r.timestamp,
         ...(durationMs !== undefined ? { durationMs } : {}),
         reasons: kind === 'resolved' ? incident.reasons : r.reasons,
-        ...(kind === 'resolved' ? {} : { stats: r.stats }),
+        ...(kind === 'resolved' ? {} : { stats: r.stats, ...(r.table ? { table: r.table } : {}) }),
       };
-      alerts.push({ monitor: m.name, kind, incidentId: incident.id, since: incident.since, channels: rules.channels });
+      alerts.push({ monitor: key, kind, incidentId: incident.id, since: incident.since, channels: rules.channels });
       for (const c of rules.channels) perChannel.set(c, [...(perChannel.get(c) ?? []), notice]);
     }
     for (const [channel, notices] of perChannel) {

@@ -4,7 +4,7 @@
  * channel behind one interface, checked with `satisfies`).
  */
 import type { Reason } from '../report/codes';
-import type { Stats } from '../report/record';
+import type { DetailTable, Stats } from '../report/record';
 import type { Locale } from '../config/alerting-schema';
 
 export type NoticeKind = 'alert' | 'reminder' | 'resolved';
@@ -27,6 +27,8 @@ export interface Notice {
   /** What is failing now (alert, reminder) or what was failing (resolved). */
   reasons: Reason[];
   stats?: Stats;
+  /** The worst nodes or partitions, for channels that can show a table or a list. */
+  table?: DetailTable;
 }
 
 /** How a failed delivery should be treated by the outbox. */

@@ -5,27 +5,11 @@
  */
 import { isIP } from 'node:net';
 import * as v from 'valibot';
-import { alerts, channel, monitorAlert, state } from './alerting-schema';
+import { alerts, channel, state } from './alerting-schema';
 import { httpUrl, int, text } from './fields';
-
-const ratio = v.pipe(
-  v.number('must be a number from 0 to 1'),
-  v.minValue(0, 'must be at least 0'),
-  v.maxValue(1, 'must be at most 1'),
-);
-
-
-const name = v.pipe(
-  text('a name'),
-  v.maxLength(80, 'must be at most 80 characters'),
-  v.regex(/^\S(.*\S)?$/, 'must not start or end with spaces'),
-);
-
-
-const hostname = v.pipe(
-  text('a host name or IP address'),
-  v.regex(/^[^\s/:?#]+$|^\[[0-9a-fA-F:.]+\]$|^[0-9a-fA-F:.]+$/, 'must be a host name or IP address, without scheme or port'),
-);
+import { ckafkaMonitor } from './ckafka-schema';
+import { hostname, monitorBase, ratio } from './monitor-base';
+import { speedtestMonitor } from './speedtest-schema';
 
 const regexSource = v.pipe(
   v.string('must be a regular expression'),
@@ -69,15 +53,11 @@ const statusList = v.pipe(
 );
 
 const common = {
-  name,
-  tags: v.optional(v.array(text('a tag')), []),
-  enabled: v.optional(v.boolean('must be true or false'), true),
+  ...monitorBase,
   samples: v.optional(int(1, 100), 10),
   intervalMs: v.optional(int(0, 600_000), 1000),
   connectTimeoutMs: v.optional(int(1, 120_000), 3000),
   attempts: v.optional(int(1, 10), 3),
-  /** Merged over the top-level `alerts`. */
-  alert: v.optional(monitorAlert),
 };
 
 /** A DNS server as `ip`, `ip:port` or `[ipv6]:port`; port 53 when left out. */
@@ -159,10 +139,7 @@ const dnsExpect = v.strictObject({
 });
 
 export const dnsMonitor = v.strictObject({
-  name,
-  tags: common.tags,
-  enabled: common.enabled,
-  alert: common.alert,
+  ...monitorBase,
   type: v.literal('dns'),
   query: v.pipe(hostname, v.maxLength(253, 'must be at most 253 characters')),
   recordType: v.optional(v.picklist(['A', 'AAAA', 'CNAME', 'TXT'], 'must be A, AAAA, CNAME or TXT'), 'A'),
@@ -174,9 +151,9 @@ export const dnsMonitor = v.strictObject({
   expect: v.optional(dnsExpect, {}),
 });
 
-export const MONITOR_TYPES = ['http', 'tcp', 'dns'] as const;
+export const MONITOR_TYPES = ['http', 'tcp', 'dns', 'speedtest', 'ckafka'] as const;
 
-export const monitor = v.variant('type', [httpMonitor, tcpMonitor, dnsMonitor]);
+export const monitor = v.variant('type', [httpMonitor, tcpMonitor, dnsMonitor, speedtestMonitor, ckafkaMonitor]);
 
 /** Our own network, checked first: when it fails, failing targets are PROBE_NETWORK. */
 const canary = v.strictObject({

@@ -24,17 +24,19 @@ export const tencentApiEntries = {
 };
 
 /** Checks that need the whole object: a key pair comes as a pair, the endpoint names the service. */
-export function tencentApiChecks(service: string) {
-  return [
-    v.check(
-      (c: { secretId?: string; secretKey?: string }) => (c.secretId === undefined) === (c.secretKey === undefined),
-      'secretId and secretKey go together: give both, or neither to use TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY',
-    ),
-    v.check(
-      (c: { endpoint?: string }) => c.endpoint === undefined || endpointService(c.endpoint) === service,
-      `endpoint must be a ${service}.* host (${service}.tencentcloudapi.com, ${service}.internal.tencentcloudapi.com ...): its first label is the service the request is signed for`,
-    ),
-  ] as const;
+export const KEY_PAIR_MESSAGE =
+  'secretId and secretKey go together: give both, or neither to use TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY';
+
+export function keyPairComplete(c: { secretId?: string | undefined; secretKey?: string | undefined }): boolean {
+  return (c.secretId === undefined) === (c.secretKey === undefined);
+}
+
+export function endpointMessage(service: string): string {
+  return `endpoint must be a ${service}.* host (${service}.tencentcloudapi.com, ${service}.internal.tencentcloudapi.com ...): its first label is the service the request is signed for`;
+}
+
+export function endpointFits(c: { endpoint?: string | undefined }, service: string): boolean {
+  return c.endpoint === undefined || endpointService(c.endpoint) === service;
 }
 
 export function endpointService(endpoint: string): string {

@@ -1,6 +1,15 @@
+import type { StateStore } from '../state/types';
+
 /** What every monitor run gets from the handler. */
 export interface RunContext {
   functionName: string;
   /** Aborts at the function's deadline minus its margin. */
   signal: AbortSignal;
+  /** When `signal` aborts (epoch ms), for work that must not start too late. */
+  deadlineAt?: number;
+  /**
+   * The configured state store, opened on first call and shared by the run (ckafka keeps its
+   * offset history there); the handler closes it.
+   */
+  store?: () => StateStore;
 }

@@ -3,6 +3,17 @@ import type { Reason } from './codes';
 import type { AlertingSummary } from '../alerting/process';
 import type { CanaryResult } from '../monitors/canary';
 import type { HeartbeatResult } from '../runtime/heartbeat';
+import type { GroupLagDetail } from '../kafka/types';
+import type { SpeedDetail } from '../speedtest/types';
+
+/**
+ * Rows an alert shows under its reasons (the worst nodes, the worst partitions): an HTML table
+ * in e-mail, a list in WeCom and DingTalk markdown, left out of an SMS.
+ */
+export interface DetailTable {
+  columns: string[];
+  rows: string[][];
+}
 
 export interface Stats {
   samples: number;
@@ -43,6 +54,14 @@ export interface ResultRecord {
   cert?: { host: string; validTo: string; daysLeft: number };
   /** When the canary failed too: what the target's own checks said (reasons is PROBE_NETWORK). */
   targetReasons?: Reason[];
+  /**
+   * For monitors that report one record per item (a ckafka monitor: one per consumer group):
+   * the item. Each subject has its own incident, keyed `monitor/subject`.
+   */
+  subject?: string;
+  table?: DetailTable;
+  lag?: GroupLagDetail;
+  speed?: SpeedDetail;
   samples: SampleRecord[];
 }
 

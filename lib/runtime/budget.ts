@@ -7,6 +7,13 @@ import type { Monitor } from '../config/schema';
 export function worstCaseMs(m: Monitor): number {
   // Servers are asked in parallel; each may use every attempt.
   if (m.type === 'dns') return m.attempts * m.timeoutMs;
+  if (m.type === 'speedtest') {
+    // The node list (one API call or page) and then rounds of `concurrency` nodes.
+    const nodes = m.select.maxNodes ?? (m.provider === 'scf-regions' ? m.regions.length : 100);
+    return m.apiTimeoutMs + Math.ceil(nodes / m.concurrency) * m.nodeTimeoutMs;
+  }
+  // ckafka: listing groups, then offsets and group info per group, each retried up to 4 times.
+  if (m.type === 'ckafka') return 3 * 4 * m.apiTimeoutMs;
   const perSample = m.attempts * m.connectTimeoutMs + (m.type === 'http' ? m.readTimeoutMs : 0);
   return (m.samples - 1) * Math.max(m.intervalMs, perSample) + perSample;
 }

@@ -4,14 +4,15 @@
  * time limit still leaves every finished result in the log.
  */
 import { loadConfig, type LoadOptions } from '../config/load';
-import type { Monitor } from '../config/schema';
+import type { Monitor, MonitorType } from '../config/schema';
 import type { ChannelLoader } from '../alerting/deliver';
 import { processAlerts, type AlertingSummary } from '../alerting/process';
-import { FUNCTION_TYPES, runMonitor, targetOf, type FunctionName } from '../monitors';
+import { runnerFor, type FunctionDef } from '../monitors/runner';
 import { blameNetwork, checkCanary, type CanaryResult } from '../monitors/canary';
 import { flushLog, logJson } from '../report/log';
 import type { ResultRecord, Summary } from '../report/record';
 import { judge } from '../monitors/verdict';
+import { openStore } from '../state/open';
 import type { StateStore } from '../state/types';
 import { alertReserveMs, startDeadline } from './deadline';
 import { heartbeatUrlFor, pingHeartbeat } from './heartbeat';
@@ -22,14 +23,14 @@ import { parseMessage, selectMonitors } from './selection';
 const DEFAULT_TIME_LIMIT_MS = 60_000;
 const HEARTBEAT_TIMEOUT_MS = 5000;
 
-function notRun(fn: string, m: Monitor): ResultRecord {
+function notRun(def: FunctionDef, m: Monitor): ResultRecord {
   const planned = 'samples' in m ? m.samples : 1;
   return {
     timestamp: new Date().toISOString(),
-    function: fn,
+    function: def.name,
     monitor: m.name,
     type: m.type,
-    target: targetOf(m),
+    target: runnerFor(def, m).target(m),
     ...judge([], { minSuccessRate: 0, maxMeanMs: Infinity }, planned, 'between'),
     durationMs: 0,
     samples: [],
@@ -42,18 +43,22 @@ export interface RunOptions extends LoadOptions {
   loadChannel?: ChannelLoader;
 }
 
-export async function runFunction(
-  fn: FunctionName,
+export async function runDefinedFunction(
+  def: FunctionDef,
   event: ScfEvent | undefined,
   context: Partial<ScfContext> | undefined,
   opts: RunOptions = {},
 ): Promise<Summary> {
   const startedAt = Date.now();
+  const fn = def.name;
   const { config } = loadConfig(opts);
-  const monitors = selectMonitors(config.monitors, FUNCTION_TYPES[fn], parseMessage(event));
+  const monitors = selectMonitors(config.monitors, Object.keys(def.runners) as MonitorType[], parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
   const alerting = Object.keys(config.channels).length > 0;
   const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs, alerting ? alertReserveMs(limit) : 0);
+  // Opened once for the run, by the first monitor or by alerting that needs it.
+  let opened: StateStore | undefined;
+  const store = (): StateStore => opts.store ?? (opened ??= openStore(config.state));
   try {
     // Checked alongside the monitors rather than before them, so it costs the run no time; a
     // record waits for it only if it finishes first, so no log line blames a target wrongly.
@@ -63,13 +68,18 @@ export async function runFunction(
       logJson(record);
       return record;
     };
-    const results = await runPool(
+    const ctx = { functionName: fn, signal: deadline.signal, deadlineAt: deadline.at, store };
+    const perMonitor = await runPool(
       monitors,
       config.concurrency,
       deadline.signal,
-      async (m) => finish(await runMonitor(m, { functionName: fn, signal: deadline.signal })),
-      (m) => finish(notRun(fn, m)),
+      async (m) => {
+        const out = await runnerFor(def, m).run(m, ctx);
+        return Array.isArray(out) ? Promise.all(out.map(finish)) : [await finish(out)];
+      },
+      async (m) => [await finish(notRun(def, m))],
     );
+    const results = perMonitor.flat();
     const canaryResult: CanaryResult | undefined = await canary;
     if (canaryResult && !canaryResult.ok) logJson({ event: 'canary', function: fn, ...canaryResult });
 
@@ -83,7 +93,7 @@ export async function runFunction(
           results,
           signal: deadline.finalSignal,
           deadlineAt: deadline.finalAt,
-          ...(opts.store ? { store: opts.store } : {}),
+          store: store(),
           ...(opts.loadChannel ? { loadChannel: opts.loadChannel } : {}),
         });
       } catch (err) {
@@ -112,11 +122,12 @@ export async function runFunction(
     };
   } finally {
     deadline.dispose();
+    if (opened) await opened.close().catch(() => {});
     flushLog();
   }
 }
 
 /** What `functions/<name>.ts` exports as `main_handler`. */
-export function createHandler(fn: FunctionName) {
-  return (event: ScfEvent, context: ScfContext): Promise<Summary> => runFunction(fn, event, context);
+export function createHandler(def: FunctionDef) {
+  return (event: ScfEvent, context: ScfContext): Promise<Summary> => runDefinedFunction(def, event, context);
 }
