@@ -7,6 +7,8 @@ import * as v from 'valibot';
 import { parseCron } from '../alerting/cron';
 import { TEMPLATE_FIELDS, unknownPlaceholders } from '../alerting/template';
 import { httpUrl as webhookUrl, int, text } from './fields';
+import { endpointFits, endpointMessage, KEY_PAIR_MESSAGE, keyPairComplete, tencentApiEntries } from './tencent-schema';
+import { SMS_PARAM_FIELDS } from '../alerting/sms-params';
 
 const email = v.pipe(v.string('must be an e-mail address'), v.regex(/^[^\s@<>]+@[^\s@<>]+$/, 'not an e-mail address'));
 const oneOrMany = <T extends v.GenericSchema<unknown, string>>(item: T) =>
@@ -80,8 +82,43 @@ export const dingtalkChannel = v.strictObject({
   atAll: v.optional(v.boolean('must be true or false'), false),
 });
 
-export const CHANNEL_TYPES = ['email', 'wecom', 'dingtalk'] as const;
-export const channel = v.variant('type', [emailChannel, wecomChannel, dingtalkChannel]);
+/** E.164 as SendSms wants it: +, country code, number. */
+const e164 = v.pipe(v.string('must be a phone number'), v.regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +8613800000000'));
+
+/**
+ * Tencent Cloud SMS (SendSms, API 2021-01-11): the text is a template approved in the SMS
+ * console, so a user template does not apply; `params` says what fills its {1}, {2} ...
+ */
+export const smsChannel = v.pipe(
+  v.strictObject({
+    locale: channelCommon.locale,
+    timeoutMs: channelCommon.timeoutMs,
+    type: v.literal('sms'),
+    sdkAppId: v.pipe(text('the SmsSdkAppId'), v.regex(/^\d+$/, 'must be the SmsSdkAppId, digits such as 1400000000')),
+    signName: text('the approved SMS signature (签名) text'),
+    templateId: v.pipe(text('the approved template id'), v.regex(/^\d+$/, 'must be the template id, digits')),
+    phones: v.pipe(v.array(e164, 'must be a list of phone numbers'), v.minLength(1, 'must list at least one phone number')),
+    /** What fills the template's variables, in order. */
+    params: v.optional(
+      v.pipe(v.array(v.picklist(SMS_PARAM_FIELDS, `must be one of ${SMS_PARAM_FIELDS.join(', ')}`)), v.minLength(1, 'must list at least one field')),
+      ['monitor', 'status', 'time'],
+    ),
+    /** The account's limit on one variable, in characters: 6 for newer accounts, 12 for older individual ones. */
+    paramMaxLength: v.optional(int(1, 100), 6),
+    /** SendSms is served from ap-guangzhou, ap-beijing and ap-nanjing. */
+    region: v.optional(text('a region such as ap-guangzhou'), 'ap-guangzhou'),
+    secretId: tencentApiEntries.secretId,
+    secretKey: tencentApiEntries.secretKey,
+    sessionToken: tencentApiEntries.sessionToken,
+    endpoint: tencentApiEntries.endpoint,
+    proxy: tencentApiEntries.proxy,
+  }),
+  v.check((c) => keyPairComplete(c), KEY_PAIR_MESSAGE),
+  v.check((c) => endpointFits(c, 'sms'), endpointMessage('sms')),
+);
+
+export const CHANNEL_TYPES = ['email', 'wecom', 'dingtalk', 'sms'] as const;
+export const channel = v.variant('type', [emailChannel, wecomChannel, dingtalkChannel, smsChannel]);
 
 const cron = v.pipe(
   v.string('must be a 5-field cron expression'),
@@ -166,6 +203,7 @@ export type ChannelConfig = v.InferOutput<typeof channel>;
 export type EmailChannelConfig = v.InferOutput<typeof emailChannel>;
 export type WecomChannelConfig = v.InferOutput<typeof wecomChannel>;
 export type DingtalkChannelConfig = v.InferOutput<typeof dingtalkChannel>;
+export type SmsChannelConfig = v.InferOutput<typeof smsChannel>;
 export type ChannelType = ChannelConfig['type'];
 export type AlertsConfig = v.InferOutput<typeof alerts>;
 export type MonitorAlert = v.InferOutput<typeof monitorAlert>;

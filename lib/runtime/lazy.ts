@@ -1,6 +1,6 @@
 /**
- * Code that only some runs need (the YAML parser, the Redis client, the alert channels and
- * nodemailer) is built into dist/lazy/<name>.js and required on first use, so a healthy cold
+ * Code that only some runs need (the YAML parser, the Redis client, the alert channels,
+ * nodemailer and the SMS SDK client) is built into dist/lazy/<name>.js and required on first use, so a healthy cold
  * start never pays to load it. From source (tsx, tests) it comes from node_modules or lib/.
  */
 import { basename, join } from 'node:path';
@@ -12,6 +12,7 @@ export const LAZY_MODULES = {
   ioredis: 'ioredis',
   nodemailer: 'nodemailer',
   channels: './lib/alerting/channels/index.ts',
+  smsClient: 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client',
 } as const;
 export type LazyModule = keyof typeof LAZY_MODULES;
 
@@ -29,6 +30,8 @@ export function lazyRequire<T>(name: LazyModule): T {
       return require('ioredis') as T;
     case 'nodemailer':
       return require('nodemailer') as T;
+    case 'smsClient':
+      return require('tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client') as T;
     case 'channels':
       // Computed, for the same reason: esbuild must not follow it into the function bundle.
       return require(['..', 'alerting', 'channels'].join('/')) as T;

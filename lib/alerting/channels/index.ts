@@ -2,10 +2,11 @@
  * The channels by type. This file is the entry of dist/lazy/channels.js, loaded only when a
  * run has something to send; nodemailer waits longer still, for the first e-mail.
  */
-import type { ChannelType, DingtalkChannelConfig, EmailChannelConfig, WecomChannelConfig } from '../../config/alerting-schema';
+import type { ChannelType, DingtalkChannelConfig, EmailChannelConfig, SmsChannelConfig, WecomChannelConfig } from '../../config/alerting-schema';
 import type { Channel } from '../types';
 import { dingtalk } from './dingtalk';
 import { email } from './email';
+import { sms } from './sms';
 import { wecom } from './wecom';
 
 /** The config each channel type takes. */
@@ -13,11 +14,12 @@ export interface ChannelConfigs {
   email: EmailChannelConfig;
   wecom: WecomChannelConfig;
   dingtalk: DingtalkChannelConfig;
+  sms: SmsChannelConfig;
 }
 
 export type ChannelFor<T extends ChannelType> = Channel<ChannelConfigs[T]>;
 
-const channels: { [T in ChannelType]: ChannelFor<T> } = { email, wecom, dingtalk };
+const channels: { [T in ChannelType]: ChannelFor<T> } = { email, wecom, dingtalk, sms };
 
 export async function loadChannel<T extends ChannelType>(type: T): Promise<ChannelFor<T>> {
   return channels[type];
