@@ -14,7 +14,7 @@ import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
 import type { Summary } from '../lib/report/record';
-import { startSinks, type Sinks } from './demo-sinks';
+import { DEMO_SMS, startSinks, type Sinks } from './demo-sinks';
 
 const SHOP = '<!doctype html><html><head><title>Demo Shop</title></head><body>welcome</body></html>';
 const WAF = '<html><head><title>403 Forbidden</title></head><body>Request blocked by the web application firewall. Event ID: 7f3a</body></html>';
@@ -59,11 +59,17 @@ channels:
   # insecure for a real server (give its CA as ca: instead).
   demo-mail: { type: email, host: 127.0.0.1, port: ${sinks.smtpPort}, user: "${sinks.smtpUser}", pass: "${sinks.smtpPass}",
                from: "scf-monitor <${sinks.smtpUser}>", to: [ops@demo.local], insecure: true, locale: en }
+  # Tencent Cloud SMS: no key here; the function's execution role provides TENCENTCLOUD_* (the
+  # demo sets them). endpoint and proxy point at the local Tencent Cloud stand-in.
+  demo-sms: { type: sms, sdkAppId: "${DEMO_SMS.sdkAppId}", signName: "${DEMO_SMS.signName}", templateId: "${DEMO_SMS.templateId}",
+              phones: ["+8613800000000", "+8613900000000"], paramMaxLength: 6,
+              endpoint: "${sinks.cloud.endpoint('sms')}", proxy: "${sinks.cloud.proxyUrl}" }
 alerts: { channels: [demo-wecom, demo-mail], remindEveryMinutes: 60 }
 monitors:
   - { name: shop-home, type: http, url: "${url(servers.healthy)}", samples: 5, intervalMs: 200, expect: { bodyContains: "<title>Demo Shop</title>" } }
   - { name: slow-api, type: http, url: "${url(servers.slow, '/api')}", samples: 5, intervalMs: 200, expect: { maxMeanMs: 500 } }
-  - { name: backend-502, type: http, url: "${url(servers.badGateway)}", samples: 5, intervalMs: 200 }
+  - { name: backend-502, type: http, url: "${url(servers.badGateway)}", samples: 5, intervalMs: 200,
+      alert: { channels: [demo-wecom, demo-mail, demo-sms] } }
   - { name: waf-blocked, type: http, url: "${url(servers.waf, '/login')}", samples: 5, intervalMs: 200, expect: { bodyContains: "<title>Demo Shop</title>" } }
   - { name: port-closed, type: http, url: "http://127.0.0.1:${closedPort}/", samples: 5, intervalMs: 200 }
   - { name: flaky-cart, type: http, url: "${url(servers.flaky, '/cart')}", samples: 6, intervalMs: 200, expect: { minSuccessRate: 0.7 } }
@@ -72,7 +78,7 @@ monitors:
   );
 
   process.stdout.write(
-    `Started ${Object.keys(servers).length} local targets, a closed port, a WeCom-style robot and an SMTP server on 127.0.0.1.\n`,
+    `Started ${Object.keys(servers).length} local targets, a closed port, a WeCom-style robot, an SMTP server and a Tencent Cloud SMS stand-in on 127.0.0.1.\n`,
   );
   setLogSink(() => {}); // the table is the demo's output; `invoke` shows the JSON lines
   const run = async (title: string) => {
@@ -101,11 +107,15 @@ monitors:
 
 function showArrivals(sinks: Sinks, summary: Summary): void {
   const got = sinks.take();
-  if (!got.wecom.length && !got.mail.length) {
+  if (!got.wecom.length && !got.mail.length && !got.sms.length) {
     process.stdout.write(`\nNothing arrived at the sinks (${summary.alerts.length} alerts this run).\n`);
     return;
   }
   const indent = (text: string) => text.split('\n').map((l) => `    ${l}`).join('\n');
   for (const m of got.wecom) process.stdout.write(`\nThe WeCom robot received (markdown):\n${indent(m)}\n`);
   for (const m of got.mail) process.stdout.write(`\nThe SMTP server received, to ${m.to}:\n    Subject: ${m.subject}\n${indent(m.text.trim())}\n`);
+  if (got.sms.length) {
+    const phones = got.sms.map((m) => m.phone).join(', ');
+    process.stdout.write(`\nTencent Cloud SMS (SendSms, signature checked) sent to ${phones}:\n    ${got.sms[0]!.text}   (template "${DEMO_SMS.template}", variables ${JSON.stringify(got.sms[0]!.params)})\n`);
+  }
 }
