@@ -4,6 +4,7 @@
  * HTML and fit them to their size limits with `fitMessage`.
  */
 import type { Locale } from '../config/alerting-schema';
+import type { DetailTable } from '../report/record';
 import type { Notice, NoticeKind } from './types';
 import { fillTemplate, type TemplateField } from './template';
 
@@ -131,6 +132,8 @@ export interface NoticeView {
   headline: string;
   /** Label and value pairs, in display order. */
   fields: [string, string][];
+  /** The worst nodes or partitions (speedtest, ckafka), for an HTML table or list lines. */
+  table?: DetailTable;
   /** The user's template, filled, when the channel has one for this kind. */
   custom?: string;
 }
@@ -144,7 +147,8 @@ export function viewNotice(n: Notice, locale: Locale, templates?: Templates): No
   const fields: [string, string][] = [[w.target, n.target]];
   if (n.kind !== 'resolved') {
     for (const r of n.reasons) fields.push([w.reasons, `${r.code}: ${r.message}`]);
-    if (n.stats && n.stats.samples > 0) {
+    // A ckafka record's numbers are in its reasons (lag per topic); its stats say nothing more.
+    if (n.stats && n.stats.samples > 0 && n.type !== 'ckafka') {
       const parts = [`${w.successRate} ${values.successRate} (${n.stats.successes}/${n.stats.samples})`];
       if (n.stats.meanMs !== undefined) parts.push(`${w.mean} ${n.stats.meanMs} ms`);
       if (n.stats.p95Ms !== undefined) parts.push(`${w.p95} ${n.stats.p95Ms} ms`);
@@ -159,8 +163,14 @@ export function viewNotice(n: Notice, locale: Locale, templates?: Templates): No
     kind: n.kind,
     headline: `${w.kind[n.kind]} ${n.monitor}`,
     fields,
+    ...(n.table && n.kind !== 'resolved' && n.table.rows.length ? { table: n.table } : {}),
     ...(template ? { custom: fillTemplate(template, values) } : {}),
   };
+}
+
+/** A detail table as plain lines: the header, then one line per row, cells joined by " · ". */
+export function tableLines(t: DetailTable): string[] {
+  return [t.columns.join(' · '), ...t.rows.map((r) => r.join(' · '))];
 }
 
 /** The subject or title line of a grouped message, e.g. "[scf-monitor] 2 个告警，1 个已恢复". */

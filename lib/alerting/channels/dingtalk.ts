@@ -10,7 +10,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { DingtalkChannelConfig } from '../../config/alerting-schema';
-import { fitMessage, messageTitle, viewNotice } from '../messages';
+import { fitMessage, messageTitle, tableLines, viewNotice } from '../messages';
 import { DeliveryError, type Channel, type Notice, type Receipt } from '../types';
 import { customBlock, inline, moreText, peerText, postJson } from './webhook';
 
@@ -28,7 +28,11 @@ function block(n: Notice, cfg: DingtalkChannelConfig): string {
   const custom = customBlock(n, cfg.locale, cfg.template, inline);
   if (custom !== undefined) return custom;
   const view = viewNotice(n, cfg.locale);
-  return [`#### ${inline(view.headline)}`, ...view.fields.map(([label, value]) => `- ${label}: ${inline(value)}`)].join('\n');
+  return [
+    `#### ${inline(view.headline)}`,
+    ...view.fields.map(([label, value]) => `- ${label}: ${inline(value)}`),
+    ...(view.table ? tableLines(view.table).map((l) => `  - ${inline(l)}`) : []),
+  ].join('\n');
 }
 
 interface Payload {

@@ -9,7 +9,8 @@ import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
 import type { EmailChannelConfig } from '../../config/alerting-schema';
 import { lazyRequire } from '../../runtime/lazy';
 import { contextWithCa } from '../../probes/trust';
-import { messageTitle, viewNotice } from '../messages';
+import type { DetailTable } from '../../report/record';
+import { messageTitle, tableLines, viewNotice } from '../messages';
 import { DeliveryError, type Channel, type FailureKind, type Notice, type Receipt } from '../types';
 import { customBlock, moreText, peerText } from './webhook';
 
@@ -22,6 +23,15 @@ interface Rendered {
   subject: string;
   text: string;
   html: string;
+}
+
+const CELL = 'style="padding:2px 10px;border:1px solid #dadce0;text-align:left"';
+
+/** The worst nodes or partitions as a bordered table (the seeds' speed-test mail had one). */
+function detailTableHtml(t: DetailTable): string {
+  const head = t.columns.map((c) => `<th ${CELL}>${escapeHtml(c)}</th>`).join('');
+  const body = t.rows.map((r) => `<tr>${r.map((c) => `<td ${CELL}>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
+  return `<table cellspacing="0" cellpadding="0" style="border-collapse:collapse;margin-top:6px"><tr>${head}</tr>${body}</table>`;
 }
 
 export function renderEmail(cfg: EmailChannelConfig, notices: readonly Notice[], note?: string): Rendered {
@@ -46,7 +56,7 @@ export function renderEmail(cfg: EmailChannelConfig, notices: readonly Notice[],
       continue;
     }
     const view = viewNotice(n, cfg.locale);
-    text.push(view.headline, ...view.fields.map(([label, value]) => `  ${label}: ${value}`), '');
+    text.push(view.headline, ...view.fields.map(([label, value]) => `  ${label}: ${value}`), ...(view.table ? tableLines(view.table).map((l) => `    ${l}`) : []), '');
     const rows = view.fields
       .map(([label, value]) => `<tr><th align="left" valign="top" style="padding:2px 12px 2px 0;white-space:nowrap">${escapeHtml(label)}</th><td style="padding:2px 0">${escapeHtml(value)}</td></tr>`)
       .join('');
@@ -54,6 +64,7 @@ export function renderEmail(cfg: EmailChannelConfig, notices: readonly Notice[],
       `<h3 style="margin:16px 0 4px;color:${KIND_COLOR[n.kind]}">${escapeHtml(view.headline)}</h3>`,
       `<table cellspacing="0" cellpadding="0" style="border-collapse:collapse">${rows}</table>`,
     );
+    if (view.table) html.push(detailTableHtml(view.table));
   }
   if (more) {
     text.push(more);

@@ -5,7 +5,7 @@
  * so fields are quote lines.
  */
 import type { WecomChannelConfig } from '../../config/alerting-schema';
-import { fitMessage, messageTitle, viewNotice } from '../messages';
+import { fitMessage, messageTitle, tableLines, viewNotice } from '../messages';
 import { DeliveryError, type Channel, type Notice, type Receipt } from '../types';
 import { customBlock, inline, moreText, peerText, postJson } from './webhook';
 
@@ -19,7 +19,12 @@ function block(n: Notice, cfg: WecomChannelConfig): string {
   if (custom !== undefined) return custom;
   const view = viewNotice(n, cfg.locale);
   const color = n.kind === 'resolved' ? 'info' : 'warning';
-  return [`<font color="${color}">${inline(view.headline)}</font>`, ...view.fields.map(([label, value]) => `> ${label}: ${inline(value)}`)].join('\n');
+  return [
+    `<font color="${color}">${inline(view.headline)}</font>`,
+    ...view.fields.map(([label, value]) => `> ${label}: ${inline(value)}`),
+    // WeCom markdown has no tables: one quote line per row.
+    ...(view.table ? tableLines(view.table).map((l) => `> ${inline(l)}`) : []),
+  ].join('\n');
 }
 
 export function wecomMarkdown(cfg: WecomChannelConfig, notices: readonly Notice[], note?: string): string {
