@@ -11,6 +11,7 @@ import { FUNCTION_TYPES, isFunctionName } from '../lib/monitors';
 import { runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs } from '../lib/runtime/deadline';
 import { runFunction } from '../lib/runtime/functions';
+import { roleCredentialUsers } from '../lib/tencent/credentials';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
@@ -79,6 +80,13 @@ function validate(args: string[]): number {
   if (Object.keys(config.channels).length && config.state.type === 'file') {
     process.stdout.write(
       `note: state is kept in files under ${config.state.path}; on SCF /tmp belongs to one instance, so deployed functions should use state: { type: redis }\n`,
+    );
+  }
+  const roleUsers = roleCredentialUsers(config);
+  if (roleUsers.length && !(process.env.TENCENTCLOUD_SECRETID && process.env.TENCENTCLOUD_SECRETKEY)) {
+    process.stdout.write(
+      `note: ${roleUsers.join(', ')} use${roleUsers.length === 1 ? 's' : ''} the execution role's credentials; on SCF they arrive as TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN, ` +
+        `which are not set here, so a local run of ${roleUsers.length === 1 ? 'it' : 'them'} fails with NO_CREDENTIALS\n`,
     );
   }
   for (const [fn, types] of Object.entries(FUNCTION_TYPES)) {

@@ -127,6 +127,18 @@ describe('validate', () => {
     assert.equal(r.stderr, '');
   });
 
+  test('an sms channel relying on the execution role: a note when TENCENTCLOUD_* are not set, none when they are', async () => {
+    const sms = `channels:\n  oncall: { type: sms, sdkAppId: "1400000000", signName: 监控, templateId: "1", phones: ["+8613800000000"] }\n` +
+      `  keyed: { type: sms, sdkAppId: "1400000000", signName: 监控, templateId: "1", phones: ["+8613800000000"], secretId: AKIDx, secretKey: k }\n`;
+    const cwd = dir({ 'sms.yaml': `${sms}monitors:\n${tcpMon('db', 1)}` });
+    const unset = await cli(['validate', '--config', 'sms.yaml'], { cwd, env: { TENCENTCLOUD_SECRETID: '', TENCENTCLOUD_SECRETKEY: '' } });
+    assert.equal(unset.code, 0, unset.stderr);
+    assert.match(unset.stdout, /^note: channel oncall uses the execution role's credentials; .*fails with NO_CREDENTIALS$/m);
+    assert.doesNotMatch(unset.stdout, /keyed/);
+    const set = await cli(['validate', '--config', 'sms.yaml'], { cwd, env: { TENCENTCLOUD_SECRETID: 'AKIDrole', TENCENTCLOUD_SECRETKEY: 'k' } });
+    assert.doesNotMatch(set.stdout, /execution role/);
+  });
+
   test('without --config it finds ./monitors.yaml, and SCF_MONITOR_CONFIG beats it', async () => {
     const cwd = dir({
       'monitors.yaml': `monitors:\n${tcpMon('db', 1)}`,
