@@ -154,7 +154,7 @@ describe('defaults', () => {
 
 describe('channels', () => {
   test('unknown channel type names the known ones', () => {
-    assertProblem(cfg({ channels: { sms: { type: 'sms', phone: '123' } } }), ['channels', 'sms', 'type'], 'unknown type "sms" (known types: email, wecom, dingtalk)');
+    assertProblem(cfg({ channels: { tg: { type: 'telegram', chat: '123' } } }), ['channels', 'tg', 'type'], 'unknown type "telegram" (known types: email, wecom, dingtalk, sms)');
   });
 
   test('a channel without a type', () => {

@@ -93,21 +93,18 @@ function fitName(name: string, others: number, max: number, locale: Locale): str
 }
 
 let clocks: Map<string, Intl.DateTimeFormat> | undefined;
+/** "14:05", or "11-22 14:05" with the date: built from parts, since locales order them differently. */
 function clockTime(iso: string, timeZone: string, withDate: boolean): string {
   clocks ??= new Map();
-  const key = `${timeZone}\u0000${withDate}`;
-  let f = clocks.get(key);
+  let f = clocks.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('sv-SE', {
-      timeZone,
-      ...(withDate ? { month: '2-digit', day: '2-digit' } : {}),
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    clocks.set(key, f);
+    f = new Intl.DateTimeFormat('en-US', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clocks.set(timeZone, f);
   }
-  return f.format(new Date(iso));
+  const part: Record<string, string> = {};
+  for (const p of f.formatToParts(new Date(iso))) part[p.type] = p.value;
+  const time = `${part.hour}:${part.minute}`;
+  return withDate ? `${part.month}-${part.day} ${time}` : time;
 }
 
 /** "告警" when all notices are alerts; "2告警1恢复" style counts when kinds are mixed. */
