@@ -12,28 +12,13 @@ import type { ResultRecord } from '../report/record';
 import { runPool } from '../runtime/pool';
 import type { StateStore } from '../state/types';
 import { CkafkaStepError, ckafkaReader, type CkafkaReader } from './client';
-import { evaluate } from './evaluate';
-import { historyKey, readHistory, recordObservation } from './history';
-import { computeLag, toObservation, worstPartitions } from './lag';
+import { assessGroup } from './assess';
 import { failureReason, groupFailure, groupRecord, instanceRecord, instanceWide, type RecordBase } from './records';
-import type { GroupLagDetail, Observation } from './types';
 
 /** Groups read at once: each is one DescribeGroupInfo and a few DescribeGroupOffsets pages. */
 const GROUP_CONCURRENCY = 4;
-const WORST_PARTITIONS = 10;
 
 const base = (ctx: RunContext): RecordBase => ({ timestamp: new Date().toISOString(), function: ctx.functionName, started: performance.now() });
-
-/** Members as the API reports them: listed only while Stable; none when Empty or Dead; unknown while rebalancing. */
-function memberCount(state: string | undefined, listed: number | undefined): number | undefined {
-  if (state === 'Empty' || state === 'Dead') return 0;
-  if (state === 'Stable') return listed ?? 0;
-  return undefined;
-}
-
-function errorText(err: unknown): string {
-  return (err as Error)?.message ?? String(err);
-}
 
 interface GroupJob {
   m: CkafkaMonitor;
@@ -48,7 +33,7 @@ interface GroupJob {
 }
 
 async function runGroup(job: GroupJob, group: string): Promise<ResultRecord> {
-  const { m, ctx, reader, store } = job;
+  const { m, ctx, reader } = job;
   const b = base(ctx);
   if (job.shared.failure) return groupFailure(m, b, group, failureReason(m, job.shared.failure, ctx.signal));
 
@@ -60,53 +45,17 @@ async function runGroup(job: GroupJob, group: string): Promise<ResultRecord> {
     return groupFailure(m, b, group, failureReason(m, err, ctx.signal));
   }
   const [info, offsets] = fetched;
-  const at = Date.now();
-
-  const snap = computeLag(offsets.topics);
-  const state = info?.State;
-  const members = memberCount(state, info?.Members?.length);
-  const current = toObservation(at, snap, state, members);
-
-  // History is best effort: without it the group is still judged on thresholds and STOP.
-  const key = historyKey(m.name, m.instanceId, group);
-  let history: Observation[] = [];
-  let historyError = job.storeError;
-  if (store) {
-    try {
-      history = await readHistory(store, key);
-    } catch (err) {
-      historyError = `history not read: ${errorText(err)}`;
-    }
+  try {
+    const { lag, reasons } = await assessGroup(
+      m,
+      { group, info, topics: offsets.topics, at: Date.now() },
+      { ...(job.store ? { store: job.store } : {}), ...(job.storeError ? { storeError: job.storeError } : {}), named: job.named },
+    );
+    return groupRecord(m, b, lag, reasons);
+  } catch (err) {
+    // A bug here must not cost the other groups (and monitors) their records.
+    return groupFailure(m, b, group, { code: 'PROVIDER_ERROR', message: `evaluating group ${group} of ${m.instanceId} failed: ${(err as Error)?.message ?? String(err)}` });
   }
-  const ev = evaluate({ group, instanceId: m.instanceId, history, current, topicLag: snap.topicLag, window: m.window, expect: m.expect, named: job.named });
-  if (store && !historyError) {
-    try {
-      await recordObservation(store, key, current, m.window);
-    } catch (err) {
-      historyError = `history not written: ${errorText(err)}`;
-    }
-  }
-
-  const detail: GroupLagDetail = {
-    group,
-    status: ev.status,
-    ...(state !== undefined ? { state } : {}),
-    ...(members !== undefined ? { members } : {}),
-    totalLag: snap.totalLag,
-    topicLag: snap.topicLag,
-    topics: snap.topics,
-    partitions: snap.partitions.length,
-    worst: worstPartitions(snap.partitions, WORST_PARTITIONS),
-    uncommittedPartitions: snap.uncommittedPartitions,
-    negativeLagPartitions: snap.negativeLagPartitions,
-    unreadablePartitions: snap.unreadablePartitions,
-    ...(ev.consumeRatePerSec !== undefined ? { consumeRatePerSec: ev.consumeRatePerSec } : {}),
-    ...(ev.timeLagSeconds !== undefined ? { timeLagSeconds: ev.timeLagSeconds } : {}),
-    observations: ev.observations,
-    window: m.window,
-    ...(historyError ? { historyError } : {}),
-  };
-  return groupRecord(m, b, detail, ev.reasons);
 }
 
 async function runCkafka(m: CkafkaMonitor, ctx: RunContext): Promise<ResultRecord[]> {
@@ -136,7 +85,7 @@ async function runCkafka(m: CkafkaMonitor, ctx: RunContext): Promise<ResultRecor
   try {
     job.store = ctx.store?.();
   } catch (err) {
-    job.storeError = `history not read: ${errorText(err)}`;
+    job.storeError = `history not read: ${(err as Error)?.message ?? String(err)}`;
   }
   const records = await runPool(
     groups,

@@ -12,8 +12,10 @@ export function worstCaseMs(m: Monitor): number {
     const nodes = m.select.maxNodes ?? (m.provider === 'scf-regions' ? m.regions.length : 100);
     return m.apiTimeoutMs + Math.ceil(nodes / m.concurrency) * m.nodeTimeoutMs;
   }
-  // ckafka: listing groups, then offsets and group info per group, each retried up to 4 times.
-  if (m.type === 'ckafka') return 3 * 4 * m.apiTimeoutMs;
+  // ckafka: the group list (all-groups mode), then per group its info and two rounds of offset
+  // pages (the first page, then the rest four at a time), each call retried up to 4 times.
+  // Groups run four at a time, so a handful of groups costs about the same.
+  if (m.type === 'ckafka') return (m.groups ? 3 : 4) * 4 * m.apiTimeoutMs;
   const perSample = m.attempts * m.connectTimeoutMs + (m.type === 'http' ? m.readTimeoutMs : 0);
   return (m.samples - 1) * Math.max(m.intervalMs, perSample) + perSample;
 }
