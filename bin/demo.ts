@@ -15,6 +15,9 @@ import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
 import type { Summary } from '../lib/report/record';
 import { DEMO_SMS, startSinks, type Sinks } from './demo-sinks';
+import { ckafkaService } from '../test/support/tc-ckafka';
+
+const KAFKA = { instance: 'ckafka-demo0001', region: 'ap-guangzhou', group: 'orders-consumer' };
 
 const SHOP = '<!doctype html><html><head><title>Demo Shop</title></head><body>welcome</body></html>';
 const WAF = '<html><head><title>403 Forbidden</title></head><body>Request blocked by the web application firewall. Event ID: 7f3a</body></html>';
@@ -46,6 +49,13 @@ export async function runDemo(): Promise<number> {
   await new Promise((r) => closed.close(r));
 
   const sinks = await startSinks();
+  // A CKafka instance whose consumer keeps up at first, then stops committing.
+  const kafka = ckafkaService();
+  sinks.cloud.addService(kafka.service);
+  kafka.addInstance(KAFKA.instance, KAFKA.region);
+  kafka.addTopic(KAFKA.instance, 'orders', 3, 10_000);
+  kafka.addTopic(KAFKA.instance, 'audit', 2, 4000);
+  kafka.addGroup(KAFKA.instance, KAFKA.group, { state: 'Stable', members: 2, offsets: { orders: [9800, 9750, 9900], audit: [4000, 4000] } });
   const url = (s: Server, path = '/') => `http://127.0.0.1:${portOf(s)}${path}`;
   const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-demo-'));
   const configPath = join(dir, 'monitors.yaml');
@@ -74,6 +84,10 @@ monitors:
   - { name: port-closed, type: http, url: "http://127.0.0.1:${closedPort}/", samples: 5, intervalMs: 200 }
   - { name: flaky-cart, type: http, url: "${url(servers.flaky, '/cart')}", samples: 6, intervalMs: 200, expect: { minSuccessRate: 0.7 } }
   - { name: shop-tcp, type: tcp, host: 127.0.0.1, port: ${portOf(servers.healthy)}, samples: 5, intervalMs: 200 }
+  # kafkaLag (every minute when deployed): lag over 5,000, or offsets not moving for 3 runs.
+  - { name: orders-lag, type: ckafka, region: ${KAFKA.region}, instanceId: ${KAFKA.instance}, groups: [${KAFKA.group}],
+      window: 3, expect: { maxLag: 5000 }, endpoint: "${sinks.cloud.endpoint('ckafka')}", proxy: "${sinks.cloud.proxyUrl}",
+      alert: { channels: [demo-wecom, demo-sms] } }
 `,
   );
 
@@ -81,9 +95,9 @@ monitors:
     `Started ${Object.keys(servers).length} local targets, a closed port, a WeCom-style robot, an SMTP server and a Tencent Cloud SMS stand-in on 127.0.0.1.\n`,
   );
   setLogSink(() => {}); // the table is the demo's output; `invoke` shows the JSON lines
-  const run = async (title: string) => {
+  const run = async (title: string, fn: 'statusCheck' | 'kafkaLag' = 'statusCheck') => {
     process.stdout.write(`\n=== ${title}\n\n`);
-    const summary = await runFunction('statusCheck', timerEvent('', 'demo'), localContext('statusCheck', 60_000), { configPath });
+    const summary = await runFunction(fn, timerEvent('', 'demo'), localContext(fn, 60_000), { configPath });
     process.stdout.write(renderTable(summary, process.stdout.columns || 160));
     showArrivals(sinks, summary);
   };
@@ -92,6 +106,24 @@ monitors:
     await run('Run 2, five minutes later: still failing, so nothing is sent again (a reminder comes after 60 minutes)');
     backendDown = false;
     await run('Run 3: the 502 backend is fixed');
+
+    // kafkaLag: five runs a second apart here (deployed: a minute apart), the group moving
+    // between them; rates and "for N s" in its messages come from those real gaps.
+    const pause = () => new Promise((r) => setTimeout(r, 1000));
+    await run(`kafkaLag run 1: group ${KAFKA.group} keeps up (warming up: 1 of 3 observations)`, 'kafkaLag');
+    kafka.produce(KAFKA.instance, 'orders', 1500);
+    kafka.consume(KAFKA.instance, KAFKA.group, 'orders', 1500);
+    await pause();
+    await run('kafkaLag run 2: 1,500 more messages, consumed', 'kafkaLag');
+    kafka.produce(KAFKA.instance, 'orders', 1000);
+    await pause();
+    await run('kafkaLag run 3: the consumer stops committing while 1,000 more arrive', 'kafkaLag');
+    kafka.produce(KAFKA.instance, 'orders', 2000);
+    await pause();
+    await run('kafkaLag run 4: still stuck for 3 observations, and lag passes 5,000', 'kafkaLag');
+    kafka.consume(KAFKA.instance, KAFKA.group, 'orders', 100_000);
+    await pause();
+    await run('kafkaLag run 5: the consumer is restarted and catches up', 'kafkaLag');
     process.stdout.write(
       `\nEach row is one JSON record in the function's log (see them with: npx scf-monitor invoke statusCheck --json).\n` +
         `Incident state and undelivered alerts live in ${join(dir, 'state')} (deployed: Redis).\n` +
