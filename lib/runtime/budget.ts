@@ -8,9 +8,10 @@ export function worstCaseMs(m: Monitor): number {
   // Servers are asked in parallel; each may use every attempt.
   if (m.type === 'dns') return m.attempts * m.timeoutMs;
   if (m.type === 'speedtest') {
-    // The node list (one API call or page) and then rounds of `concurrency` nodes.
+    // chinaz reads its node page first (bounded by nodeTimeoutMs); scf-regions knows its nodes.
+    // Then rounds of `concurrency` nodes, each bounded by nodeTimeoutMs, retries included.
     const nodes = m.select.maxNodes ?? (m.provider === 'scf-regions' ? m.regions.length : 100);
-    return m.apiTimeoutMs + Math.ceil(nodes / m.concurrency) * m.nodeTimeoutMs;
+    return (m.provider === 'chinaz' ? m.nodeTimeoutMs : 0) + Math.ceil(nodes / m.concurrency) * m.nodeTimeoutMs;
   }
   // ckafka: the group list (all-groups mode), then per group its info and two rounds of offset
   // pages (the first page, then the rest four at a time), each call retried up to 4 times.
