@@ -16,6 +16,7 @@ import { renderTable } from '../lib/report/table';
 import type { Summary } from '../lib/report/record';
 import { DEMO_SMS, startSinks, type Sinks } from './demo-sinks';
 import { ckafkaService } from '../test/support/tc-ckafka';
+import { chinazNodes, startChinaz } from '../test/support/chinaz';
 
 const KAFKA = { instance: 'ckafka-demo0001', region: 'ap-guangzhou', group: 'orders-consumer' };
 
@@ -56,6 +57,11 @@ export async function runDemo(): Promise<number> {
   kafka.addTopic(KAFKA.instance, 'orders', 3, 10_000);
   kafka.addTopic(KAFKA.instance, 'audit', 2, 4000);
   kafka.addGroup(KAFKA.instance, KAFKA.group, { state: 'Stable', members: 2, offsets: { orders: [9800, 9750, 9900], audit: [4000, 4000] } });
+  // A chinaz-style speed-test site with 20 probe nodes across provinces and ISPs; one of them
+  // has a bad day (the quorum ignores it).
+  const nodes = chinazNodes(20);
+  const chinaz = await startChinaz({ nodes, defaults: { result: { alltime: '180', dnstime: '12', conntime: '40', downtime: '90' } } });
+  chinaz.setNode(nodes[3]!.guid, { result: { alltime: '9800', downtime: '9600' } });
   const url = (s: Server, path = '/') => `http://127.0.0.1:${portOf(s)}${path}`;
   const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-demo-'));
   const configPath = join(dir, 'monitors.yaml');
@@ -84,6 +90,9 @@ monitors:
   - { name: port-closed, type: http, url: "http://127.0.0.1:${closedPort}/", samples: 5, intervalMs: 200 }
   - { name: flaky-cart, type: http, url: "${url(servers.flaky, '/cart')}", samples: 6, intervalMs: 200, expect: { minSuccessRate: 0.7 } }
   - { name: shop-tcp, type: tcp, host: 127.0.0.1, port: ${portOf(servers.healthy)}, samples: 5, intervalMs: 200 }
+  # speedTest: slow only when most nodes, in at least 2 provinces, take over 3 s.
+  - { name: shop-speed, type: speedtest, provider: chinaz, providerUrl: "${chinaz.url}", host: shop.demo.local,
+      expect: { maxTotalMs: 3000, maxFailedRatio: 0.3 } }
   # kafkaLag (every minute when deployed): lag over 5,000, or offsets not moving for 3 runs.
   - { name: orders-lag, type: ckafka, region: ${KAFKA.region}, instanceId: ${KAFKA.instance}, groups: [${KAFKA.group}],
       window: 3, expect: { maxLag: 5000 }, endpoint: "${sinks.cloud.endpoint('ckafka')}", proxy: "${sinks.cloud.proxyUrl}",
@@ -95,7 +104,7 @@ monitors:
     `Started ${Object.keys(servers).length} local targets, a closed port, a WeCom-style robot, an SMTP server and a Tencent Cloud SMS stand-in on 127.0.0.1.\n`,
   );
   setLogSink(() => {}); // the table is the demo's output; `invoke` shows the JSON lines
-  const run = async (title: string, fn: 'statusCheck' | 'kafkaLag' = 'statusCheck') => {
+  const run = async (title: string, fn: 'statusCheck' | 'speedTest' | 'kafkaLag' = 'statusCheck') => {
     process.stdout.write(`\n=== ${title}\n\n`);
     const summary = await runFunction(fn, timerEvent('', 'demo'), localContext(fn, 60_000), { configPath });
     process.stdout.write(renderTable(summary, process.stdout.columns || 160));
@@ -106,6 +115,10 @@ monitors:
     await run('Run 2, five minutes later: still failing, so nothing is sent again (a reminder comes after 60 minutes)');
     backendDown = false;
     await run('Run 3: the 502 backend is fixed');
+
+    await run('speedTest run 1: 20 probe nodes, one of them slow: no alert', 'speedTest');
+    chinaz.setDefaults({ result: { alltime: '4200', dnstime: '15', conntime: '60', downtime: '4000' } });
+    await run('speedTest run 2: the site is slow from most provinces', 'speedTest');
 
     // kafkaLag: five runs a second apart here (deployed: a minute apart), the group moving
     // between them; rates and "for N s" in its messages come from those real gaps.
@@ -133,6 +146,7 @@ monitors:
   } finally {
     await Promise.all(Object.values(servers).map((s) => new Promise((r) => s.close(r))));
     await sinks.close();
+    await chinaz.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

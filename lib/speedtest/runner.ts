@@ -29,13 +29,14 @@ export function siteUrl(m: SpeedtestMonitor): string {
 }
 
 // Each provider is loaded on first use, so a bundle's cold start pays for neither cheerio and
-// axios nor the SCF SDK until a monitor needs them.
+// axios nor the SCF SDK until a monitor needs them. require, not import(): the CLI runs the
+// sources through tsx's CommonJS hook, and esbuild still defers the module's evaluation.
 async function openProvider(m: SpeedtestMonitor, ctx: RunContext): Promise<SpeedProvider> {
   if (m.provider === 'chinaz') {
-    const { chinazProvider } = await import('./chinaz');
+    const { chinazProvider } = require('./chinaz') as typeof import('./chinaz');
     return chinazProvider({ baseUrl: m.providerUrl, host: siteHost(m), nodeTimeoutMs: m.nodeTimeoutMs, concurrency: m.concurrency });
   }
-  const { scfRegionsProvider } = await import('./scf-regions');
+  const { scfRegionsProvider } = require('./scf-regions') as typeof import('./scf-regions');
   return scfRegionsProvider({
     api: m,
     regions: m.regions,
