@@ -3,7 +3,7 @@ import { parseDnsServer, type HttpMonitor } from '../config/schema';
 import type { Reason } from '../report/codes';
 import type { ResultRecord, SampleRecord } from '../report/record';
 import { roundMs } from '../report/stats';
-import { decodeBody, probeHttp, type HttpObservation, type HttpTarget } from '../probes/http';
+import { decodeBody, probeHttp, roundTimings, type HttpObservation, type HttpTarget } from '../probes/http';
 import { takeSamples } from './sampling';
 import { judge, type Judged } from './verdict';
 import type { RunContext } from './context';
@@ -51,14 +51,7 @@ function sampleRecord(o: HttpObservation, error: Reason | undefined): SampleReco
   if (o.redirects) r.redirects = o.redirects;
   r.bodyBytes = o.bodyBytes;
   if (o.bodyTruncated) r.bodyTruncated = true;
-  r.timings = {
-    dnsMs: roundMs(t.dnsMs),
-    connectMs: roundMs(t.connectMs),
-    tlsMs: roundMs(t.tlsMs),
-    ttfbMs: roundMs(t.ttfbMs),
-    downloadMs: roundMs(t.downloadMs),
-    totalMs: roundMs(t.totalMs),
-  };
+  r.timings = { ...roundTimings(t) };
   if (error) r.error = error;
   return r;
 }

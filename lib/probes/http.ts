@@ -17,6 +17,7 @@ import { now, type Failure, type Prober } from './types';
 import { redactUrl } from '../report/redact';
 import { contextWithCa } from './trust';
 import { onAbort as whenAborted } from './on-abort';
+import { roundMs } from '../report/stats';
 
 export interface HttpTarget {
   url: string;
@@ -45,6 +46,18 @@ export interface HttpTimings {
   ttfbMs: number;
   downloadMs: number;
   totalMs: number;
+}
+
+/** The timings at the 0.1 ms precision records carry. */
+export function roundTimings(t: HttpTimings): HttpTimings {
+  return {
+    dnsMs: roundMs(t.dnsMs),
+    connectMs: roundMs(t.connectMs),
+    tlsMs: roundMs(t.tlsMs),
+    ttfbMs: roundMs(t.ttfbMs),
+    downloadMs: roundMs(t.downloadMs),
+    totalMs: roundMs(t.totalMs),
+  };
 }
 
 export interface CertInfo {

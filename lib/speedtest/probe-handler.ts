@@ -5,9 +5,8 @@
  * The answer is plain JSON, and a bad event gets an answer that says what is wrong with it
  * (code PROVIDER_ERROR: the caller's fault, not the site's) rather than a stack trace.
  */
-import { probeHttp, type HttpTarget } from '../probes/http';
+import { probeHttp, roundTimings, type HttpTarget, type HttpTimings } from '../probes/http';
 import type { FailureCode } from '../report/codes';
-import { roundMs } from '../report/stats';
 
 export interface ProbeEvent {
   url: string;
@@ -21,14 +20,8 @@ export interface ProbeEvent {
   maxBodyBytes: number;
 }
 
-export interface ProbeTimings {
-  dnsMs: number;
-  connectMs: number;
-  tlsMs: number;
-  ttfbMs: number;
-  downloadMs: number;
-  totalMs: number;
-}
+/** The prober's own timings, rounded as records carry them. */
+export type ProbeTimings = HttpTimings;
 
 export interface ProbeAnswer {
   /** Answered with a status below 400, within the time. */
@@ -107,16 +100,6 @@ export interface ProbeContext {
   tencentcloud_region?: string;
 }
 
-function rounded(t: ProbeTimings): ProbeTimings {
-  return {
-    dnsMs: roundMs(t.dnsMs),
-    connectMs: roundMs(t.connectMs),
-    tlsMs: roundMs(t.tlsMs),
-    ttfbMs: roundMs(t.ttfbMs),
-    downloadMs: roundMs(t.downloadMs),
-    totalMs: roundMs(t.totalMs),
-  };
-}
 
 export async function runProbe(event: unknown, context: ProbeContext = {}): Promise<ProbeAnswer> {
   const region = context.tencentcloud_region || undefined;
@@ -151,7 +134,7 @@ export async function runProbe(event: unknown, context: ProbeContext = {}): Prom
   } finally {
     clearTimeout(timer);
   }
-  const answer: ProbeAnswer = { ok: false, timings: rounded(o.timings), bodyBytes: o.bodyBytes };
+  const answer: ProbeAnswer = { ok: false, timings: roundTimings(o.timings), bodyBytes: o.bodyBytes };
   if (o.statusCode !== undefined) answer.statusCode = o.statusCode;
   if (o.remoteAddress) answer.remoteAddress = o.remoteAddress;
   if (o.bodyTruncated) answer.bodyTruncated = true;
