@@ -31,13 +31,16 @@ import { normalisePhone, smsService, type SmsStandIn } from './support/tc-sms';
 // (cloud.tencent.com/document/api/213/30654 and its per-product copies, e.g.
 // https://intl.cloud.tencent.com/zh/document/api/1021/34193, last updated 2020-05-21, and
 // https://www.tencentcloud.com/zh/document/product/1021/34193, last updated 2021-11-15), in the
-// version that still printed the example key pair unmasked ("假设用户的 SecretId 和 SecretKey
-// 分别是:AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE 和 Gu5t9xGARNpq86cd98joQYCN3EXAMPLE") and signed
-// only content-type;host. Later versions mask the keys and add x-tc-action to SignedHeaders,
-// so their final signature cannot be recomputed. Every value below is copied from that
-// document, not computed here.
+// version that still printed its example SecretKey unmasked and signed only content-type;host.
+// Later versions mask the keys and add x-tc-action to SignedHeaders, so their final signature
+// cannot be recomputed. Every hash, string and signature below is copied from that document,
+// not computed here. The document's example SecretId is not: it only names the key in the
+// Credential and enters no hash, so a test value stands in for it (no credential-shaped
+// string in the repository) and the published signature is reproduced all the same.
+const DOC_SECRET_ID = 'doc-example-secret-id';
 const DOC = {
-  secretId: 'AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE',
+  secretId: DOC_SECRET_ID,
+  // The documentation's published example key (it ends in EXAMPLE); the signature needs it.
   secretKey: 'Gu5t9xGARNpq86cd98joQYCN3EXAMPLE',
   service: 'cvm',
   host: 'cvm.tencentcloudapi.com',
@@ -62,8 +65,8 @@ const DOC = {
   credentialScope: '2019-02-25/cvm/tc3_request',
   stringToSign: 'TC3-HMAC-SHA256\n1551113065\n2019-02-25/cvm/tc3_request\n5ffe6a04c0664d6b969fab9a13bdab201d63ee709638e2749d62a09ca18d7031',
   signature: '72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168',
-  authorization:
-    'TC3-HMAC-SHA256 Credential=AKIDz8krbsJ5yKBZQpn74WFkmLPx3EXAMPLE/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature=72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168',
+  // The published header, with the test SecretId in place of the document's.
+  authorization: `TC3-HMAC-SHA256 Credential=${DOC_SECRET_ID}/2019-02-25/cvm/tc3_request, SignedHeaders=content-type;host, Signature=72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168`,
 } as const;
 
 /** The document's "final complete call information", headers as node:http would hand them over. */
