@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { buildAll, BUNDLE_OPTIONS } from '../scripts/build';
-import { LAZY_MODULES } from '../lib/runtime/lazy';
+import { LAZY_MODULES } from '../lib/util/lazy';
 
 const root = resolve(__dirname, '..');
 

@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import type { GroupInfoResponse, GroupOffsetTopic } from 'tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_models';
-import { ckafkaMonitor } from '../lib/config/ckafka-schema';
-import { assessGroup } from '../lib/kafka/assess';
-import { historyKey } from '../lib/kafka/history';
-import { groupRecord } from '../lib/kafka/records';
+import { ckafkaMonitor } from '../lib/monitors/ckafka/schema';
+import { assessGroup } from '../lib/monitors/ckafka/assess';
+import { historyKey } from '../lib/monitors/ckafka/history';
+import { groupRecord } from '../lib/monitors/ckafka/records';
 import { fileName, FileStore } from '../lib/state/file';
 import { median, percentile } from './util';
 

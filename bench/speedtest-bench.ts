@@ -25,7 +25,7 @@ const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
 
 /** The child: serves the stand-in and reports its URL. */
 async function serve(): Promise<void> {
-  const { chinazNodes, startChinaz } = await import('../test/support/chinaz');
+  const { chinazNodes, startChinaz } = await import('../dev/standins/chinaz');
   const s = await startChinaz({ nodes: chinazNodes(NODES), defaults: { delayMs: REPLY_MS } });
   process.send!({ url: s.url });
   process.on('disconnect', () => void s.close().then(() => process.exit(0)));
@@ -40,8 +40,8 @@ function startStandIn(): Promise<{ url: string; stop: () => void }> {
 }
 
 async function measureChecks(url: string): Promise<{ wallMs: number; withPageMs: number; failed: number }> {
-  const { chinazProvider } = await import('../lib/speedtest/chinaz');
-  const { measureNodes } = await import('../lib/speedtest/measure');
+  const { chinazProvider } = await import('../lib/monitors/speedtest/chinaz');
+  const { measureNodes } = await import('../lib/monitors/speedtest/measure');
   const signal = new AbortController().signal;
   const p = chinazProvider({ baseUrl: url, host: 'www.example.com', nodeTimeoutMs: 10_000, concurrency: CONCURRENCY });
   try {
@@ -63,7 +63,7 @@ async function measureChecks(url: string): Promise<{ wallMs: number; withPageMs:
  */
 async function measureFloor(url: string): Promise<number> {
   const { request, Agent } = await import('node:http');
-  const { chinazNodes, CHINAZ_TOKEN } = await import('../test/support/chinaz');
+  const { chinazNodes, CHINAZ_TOKEN } = await import('../dev/standins/chinaz');
   const target = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const guids = chinazNodes(NODES).map((n) => n.guid);

@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { startTencentCloud, type TencentCloudStandIn } from '../test/support/tencent-cloud';
-import { smsService, type SentSms } from '../test/support/tc-sms';
+import { startTencentCloud, type TencentCloudStandIn } from '../dev/standins/tencent-cloud';
+import { smsService, type SentSms } from '../dev/standins/tc-sms';
 
 /** The demo's temporary role credentials (what SCF would put in the environment). */
 const ROLE = { secretId: 'AKIDdemoRole0000000000000000000000', secretKey: 'demoRoleSecretKey0000000000000000', token: 'demo-session-token' };

@@ -9,14 +9,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFunction } from '../lib/runtime/functions';
+import { runFunction } from '../lib/functions/index';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
 import type { Summary } from '../lib/report/record';
 import { DEMO_SMS, startSinks, type Sinks } from './demo-sinks';
-import { ckafkaService } from '../test/support/tc-ckafka';
-import { chinazNodes, startChinaz } from '../test/support/chinaz';
+import { ckafkaService } from '../dev/standins/tc-ckafka';
+import { chinazNodes, startChinaz } from '../dev/standins/chinaz';
 
 const KAFKA = { instance: 'ckafka-demo0001', region: 'ap-guangzhou', group: 'orders-consumer' };
 

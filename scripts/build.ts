@@ -11,7 +11,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { checkConfig, findConfig, parseConfigText } from '../lib/config/load';
-import { LAZY_MODULES } from '../lib/runtime/lazy';
+import { LAZY_MODULES } from '../lib/util/lazy';
 
 const root = resolve(__dirname, '..');
 

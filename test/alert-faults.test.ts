@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFunction } from '../lib/runtime/functions';
+import { runFunction } from '../lib/functions/index';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
@@ -27,7 +27,7 @@ import { WECOM_PATH, wecomStandIn, type Mode, type Received, type RobotStandIn, 
 import { DINGTALK_PATH, dingtalkStandIn, type DingtalkStandIn } from './support/dingtalk';
 import { smtpStandIn, type SmtpMode, type SmtpStandIn } from './support/smtp';
 import { makeCerts, type TestCerts } from './support/certs';
-import { closedPort, httpServer, type Running } from './support/servers';
+import { closedPort, httpServer, type Running } from '../dev/standins/servers';
 import { startRedis, type RunningRedis } from './support/redis';
 
 // ---- Secrets, given to the config through the environment as a user would ----

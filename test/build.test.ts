@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { buildAll } from '../scripts/build';
 import { ConfigError } from '../lib/config/errors';
 import type { Summary } from '../lib/report/record';
-import { httpServer, type Running } from './support/servers';
+import { httpServer, type Running } from '../dev/standins/servers';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
 const run = promisify(execFile);

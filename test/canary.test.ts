@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFunction } from '../lib/runtime/functions';
+import { runFunction } from '../lib/functions/index';
 import { setLogSink } from '../lib/report/log';
 import type { Summary } from '../lib/report/record';
-import { closedPort, httpServer, type Running } from './support/servers';
+import { closedPort, httpServer, type Running } from '../dev/standins/servers';
 
 let dir: string;
 let n = 0;

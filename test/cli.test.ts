@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { closedPort, httpServer, type Running } from './support/servers';
+import { closedPort, httpServer, type Running } from '../dev/standins/servers';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
 const ROOT = resolve(__dirname, '..');

@@ -6,9 +6,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
 import { dingtalkChannel, emailChannel, wecomChannel } from '../lib/config/alerting-schema';
-import { renderEmail } from '../lib/alerting/channels/email';
-import { wecomMarkdown } from '../lib/alerting/channels/wecom';
-import { dingtalkPayload } from '../lib/alerting/channels/dingtalk';
+import { renderEmail } from '../lib/channels/email/send';
+import { wecomMarkdown } from '../lib/channels/wecom/send';
+import { dingtalkPayload } from '../lib/channels/dingtalk/send';
 import { viewNotice } from '../lib/alerting/messages';
 import type { Notice } from '../lib/alerting/types';
 

@@ -17,14 +17,14 @@ import { dnsMonitor, httpMonitor, type DnsMonitor } from '../lib/config/schema';
 import { validateConfig } from '../lib/config/validate';
 import { DnsFormatError, decodeMessage, encodeQuery, formatIPv6, randomId } from '../lib/probes/dns-message';
 import { probeDns } from '../lib/probes/dns';
-import { inCidr, runDns } from '../lib/monitors/dns';
-import { runHttp } from '../lib/monitors/http';
+import { inCidr, runDns } from '../lib/monitors/dns/run';
+import { runHttp } from '../lib/monitors/http/run';
 import type { RunContext } from '../lib/monitors/context';
 import type { ResultRecord } from '../lib/report/record';
 import { setLogSink } from '../lib/report/log';
-import { runFunction } from '../lib/runtime/functions';
+import { runFunction } from '../lib/functions/index';
 import { dnsServer, type DnsStandIn } from './support/dns-server';
-import { httpServer, type Running } from './support/servers';
+import { httpServer, type Running } from '../dev/standins/servers';
 
 // ---------------------------------------------------------------- the codec, no network
 

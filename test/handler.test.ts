@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { stringify } from 'yaml';
-import { runFunction } from '../lib/runtime/functions';
+import { runFunction } from '../lib/functions/index';
 import { setLogSink } from '../lib/report/log';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import type { ScfEvent } from '../lib/runtime/scf';
 import type { ResultRecord, Summary } from '../lib/report/record';
 import { main_handler } from '../functions/statusCheck';
-import { httpServer, tcpServer, type Running } from './support/servers';
+import { httpServer, tcpServer, type Running } from '../dev/standins/servers';
 
 const RECORD_FIELDS = ['timestamp', 'function', 'monitor', 'type', 'target', 'ok', 'reasons', 'stats', 'hostList', 'samples'];
 
@@ -139,7 +139,7 @@ describe('summary and records', () => {
   });
 
   test('a failing monitor makes the summary not ok, and its record says why', async () => {
-    const { closedPort } = await import('./support/servers');
+    const { closedPort } = await import('../dev/standins/servers');
     const port = await closedPort();
     const configPath = writeConfig({
       monitors: [
@@ -509,7 +509,7 @@ describe('main_handler', () => {
 
 describe('alerting that cannot run', () => {
   test('an unreachable state store: the results stand, the summary and the log say why, no password shown', async () => {
-    const { closedPort } = await import('./support/servers');
+    const { closedPort } = await import('../dev/standins/servers');
     const port = await closedPort();
     const server = await httpServer((_q, r) => r.writeHead(502).end());
     try {

@@ -13,11 +13,11 @@ import { join } from 'node:path';
 import type { ServerResponse } from 'node:http';
 import { Readable, Transform, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { runFunction } from '../lib/runtime/functions';
+import { runFunction } from '../lib/functions/index';
 import { setLogSink } from '../lib/report/log';
 import type { ResultRecord, Summary } from '../lib/report/record';
 import type { ScfEvent } from '../lib/runtime/scf';
-import { httpServer, tcpServer, type Running } from './support/servers';
+import { httpServer, tcpServer, type Running } from '../dev/standins/servers';
 import { blackHole, type BlackHole } from './support/blackhole';
 import { makeCerts, type KeyPair, type TestCerts } from './support/certs';
 

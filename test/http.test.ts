@@ -10,10 +10,10 @@ import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import * as v from 'valibot';
 import { httpMonitor, type HttpMonitor } from '../lib/config/schema';
-import { runHttp } from '../lib/monitors/http';
+import { runHttp } from '../lib/monitors/http/run';
 import type { RunContext } from '../lib/monitors/context';
 import type { ResultRecord } from '../lib/report/record';
-import { closedPort, httpServer, tcpServer, type Running } from './support/servers';
+import { closedPort, httpServer, tcpServer, type Running } from '../dev/standins/servers';
 
 // ---------------------------------------------------------------- helpers
 

@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import * as v from 'valibot';
 import { httpMonitor, type HttpMonitor } from '../lib/config/schema';
-import { runHttp } from '../lib/monitors/http';
+import { runHttp } from '../lib/monitors/http/run';
 import type { ResultRecord } from '../lib/report/record';
-import { httpServer, type Running } from './support/servers';
+import { httpServer, type Running } from '../dev/standins/servers';
 import { makeCerts, type KeyPair, type TestCerts } from './support/certs';
 
 interface TlsRunning {

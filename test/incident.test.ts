@@ -12,7 +12,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { advance, type Incident, type MonitorState, type Observation } from '../lib/alerting/incident';
 import { inMaintenance, rulesFor } from '../lib/alerting/rules';
-import { activeWindowStart, cronMatches, parseCron, wallClock, type WallClock } from '../lib/alerting/cron';
+import { activeWindowStart, cronMatches, parseCron, wallClock, type WallClock } from '../lib/util/cron';
 import { DEFAULT_RULES, type AlertsConfig, type MaintenanceWindow, type Rules } from '../lib/config/alerting-schema';
 import type { Reason } from '../lib/report/codes';
 import type { NoticeKind } from '../lib/alerting/types';

@@ -4,10 +4,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computeLag, partitionLag, toObservation, worstPartitions } from '../lib/kafka/lag';
-import { evaluate, type EvaluateInput } from '../lib/kafka/evaluate';
-import { count, span } from '../lib/kafka/format';
-import type { Observation } from '../lib/kafka/types';
+import { computeLag, partitionLag, toObservation, worstPartitions } from '../lib/monitors/ckafka/lag';
+import { evaluate, type EvaluateInput } from '../lib/monitors/ckafka/evaluate';
+import { count, span } from '../lib/monitors/ckafka/format';
+import type { Observation } from '../lib/monitors/ckafka/types';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-01-05T06:00:00Z');

@@ -6,16 +6,16 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LiteralError, parseObjectLiteral } from '../lib/speedtest/object-literal';
-import { parseLabel, splitPlace } from '../lib/speedtest/label';
-import { parseMs, parseNodePage, readReply } from '../lib/speedtest/chinaz';
-import { selectNodes } from '../lib/speedtest/select';
-import { aggregate, aggregateOf } from '../lib/speedtest/aggregate';
-import { judgeNodes } from '../lib/speedtest/quorum';
-import { worstNodesTable } from '../lib/speedtest/table';
-import { measureNodes } from '../lib/speedtest/measure';
-import type { SpeedProvider } from '../lib/speedtest/provider';
-import type { NodeResult, SpeedNode } from '../lib/speedtest/types';
+import { LiteralError, parseObjectLiteral } from '../lib/monitors/speedtest/object-literal';
+import { parseLabel, splitPlace } from '../lib/monitors/speedtest/label';
+import { parseMs, parseNodePage, readReply } from '../lib/monitors/speedtest/chinaz';
+import { selectNodes } from '../lib/monitors/speedtest/select';
+import { aggregate, aggregateOf } from '../lib/monitors/speedtest/aggregate';
+import { judgeNodes } from '../lib/monitors/speedtest/quorum';
+import { worstNodesTable } from '../lib/monitors/speedtest/table';
+import { measureNodes } from '../lib/monitors/speedtest/measure';
+import type { SpeedProvider } from '../lib/monitors/speedtest/provider';
+import type { NodeResult, SpeedNode } from '../lib/monitors/speedtest/types';
 import type { FailureCode } from '../lib/report/codes';
 
 describe('object literal parser', () => {

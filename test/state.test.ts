@@ -15,7 +15,7 @@ import { RedisStore, type RedisStateConfig } from '../lib/state/redis';
 import { openStore } from '../lib/state/open';
 import { update, type StateStore } from '../lib/state/types';
 import { startRedis, type RunningRedis } from './support/redis';
-import { closedPort, tcpServer } from './support/servers';
+import { closedPort, tcpServer } from '../dev/standins/servers';
 
 const increment = (n: number | undefined) => ({ value: (n ?? 0) + 1, result: undefined });
 

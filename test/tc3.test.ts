@@ -23,8 +23,8 @@ import {
   verifyTc3,
   type TencentCloudStandIn,
   type Tc3Request,
-} from './support/tencent-cloud';
-import { normalisePhone, smsService, type SmsStandIn } from './support/tc-sms';
+} from '../dev/standins/tencent-cloud';
+import { normalisePhone, smsService, type SmsStandIn } from '../dev/standins/tc-sms';
 
 // ---------------------------------------------------------------------------------------------
 // Known answer: the worked example of Tencent Cloud's "签名方法 v3" / "Signature v3" document

@@ -1,11 +1,11 @@
 /** The tcp monitor and its prober, against loopback servers only. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runTcp } from '../lib/monitors/tcp';
+import { runTcp } from '../lib/monitors/tcp/run';
 import { probeTcp } from '../lib/probes/tcp';
 import { validateConfig } from '../lib/config/validate';
 import type { TcpMonitor } from '../lib/config/schema';
-import { closedPort, tcpServer } from './support/servers';
+import { closedPort, tcpServer } from '../dev/standins/servers';
 
 function tcpMonitor(fields: Record<string, unknown>): TcpMonitor {
   const { config, problems } = validateConfig({ monitors: [{ name: 'db', type: 'tcp', ...fields }] });

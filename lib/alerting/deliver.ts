@@ -5,7 +5,7 @@
  * retried, since a duplicate beats a lost alert.
  */
 import type { ChannelConfig } from '../config/alerting-schema';
-import { sleep } from '../probes/on-abort';
+import { sleep } from '../util/abort';
 import { DeliveryError, type Channel, type FailureKind, type Notice, type Receipt } from './types';
 
 export type ChannelLoader = (type: ChannelConfig['type']) => Promise<Channel<ChannelConfig>>;

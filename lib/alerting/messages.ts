@@ -6,9 +6,9 @@
 import type { Locale } from '../config/alerting-schema';
 import type { DetailTable } from '../report/record';
 import type { Notice, NoticeKind } from './types';
-import { fillTemplate, type TemplateField } from './template';
+import { fillTemplate, type TemplateField } from '../config/template';
 
-export { TEMPLATE_FIELDS, fillTemplate, unknownPlaceholders, type TemplateField } from './template';
+export { TEMPLATE_FIELDS, fillTemplate, unknownPlaceholders, type TemplateField } from '../config/template';
 
 interface Words {
   kind: Record<NoticeKind, string>;

@@ -11,7 +11,7 @@ import type { ResultRecord } from '../report/record';
 import { logJson } from '../report/log';
 import { openStore } from '../state/open';
 import { update, type StateStore } from '../state/types';
-import { lazyRequire } from '../runtime/lazy';
+import { lazyRequire } from '../util/lazy';
 import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
 import { advance, type Observation } from './incident';
 import {
@@ -107,7 +107,7 @@ function incidentId(since: string): string {
 
 /** The channels live in dist/lazy/channels.js: a run that sends nothing never loads them. */
 export const defaultLoader: ChannelLoader = async (type) =>
-  (await lazyRequire<typeof import('./channels')>('channels').loadChannel(type)) as never;
+  (await lazyRequire<typeof import('../channels/senders')>('channels').loadChannel(type)) as never;
 
 function fallbackNote(locale: Locale, channel: string, why: string): string {
   return locale === 'en'

@@ -1,6 +1,6 @@
 /** A monitor's alert rules: the defaults, then the top-level `alerts`, then its own `alert`. */
 import { DEFAULT_RULES, type AlertsConfig, type MonitorAlert, type Rules } from '../config/alerting-schema';
-import { activeWindowStart } from './cron';
+import { activeWindowStart } from '../util/cron';
 
 export function rulesFor(alerts: AlertsConfig, own: MonitorAlert | undefined): Rules {
   const pick = <K extends keyof Rules>(k: K): Rules[K] => (own?.[k] ?? alerts[k] ?? DEFAULT_RULES[k]) as Rules[K];

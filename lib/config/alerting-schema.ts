@@ -4,11 +4,11 @@
  * anchor for the rule names and defaults; failureThreshold 1 is the seeds' behaviour.
  */
 import * as v from 'valibot';
-import { parseCron } from '../alerting/cron';
-import { TEMPLATE_FIELDS, unknownPlaceholders } from '../alerting/template';
+import { parseCron } from '../util/cron';
+import { TEMPLATE_FIELDS, unknownPlaceholders } from './template';
 import { httpUrl as webhookUrl, int, text } from './fields';
 import { endpointFits, endpointMessage, KEY_PAIR_MESSAGE, keyPairComplete, tencentApiEntries } from './tencent-schema';
-import { SMS_PARAM_FIELDS } from '../alerting/sms-params';
+import { SMS_PARAM_FIELDS } from '../channels/sms/params';
 
 const email = v.pipe(v.string('must be an e-mail address'), v.regex(/^[^\s@<>]+@[^\s@<>]+$/, 'not an e-mail address'));
 const oneOrMany = <T extends v.GenericSchema<unknown, string>>(item: T) =>

@@ -10,8 +10,8 @@ import { ConfigError, type PathKey, type Problem } from './errors';
 import { interpolate } from './env';
 import { validateConfig } from './validate';
 import type { Config } from './schema';
-import { IN_BUNDLE } from '../runtime/bundle';
-import { lazyRequire } from '../runtime/lazy';
+import { IN_BUNDLE } from '../util/bundle';
+import { lazyRequire } from '../util/lazy';
 
 export interface LoadOptions {
   /** `--config FILE` from the CLI. */

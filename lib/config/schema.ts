@@ -7,9 +7,9 @@ import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { alerts, channel, state } from './alerting-schema';
 import { httpUrl, int, text } from './fields';
-import { ckafkaMonitor } from './ckafka-schema';
+import { ckafkaMonitor } from '../monitors/ckafka/schema';
 import { hostname, monitorBase, ratio } from './monitor-base';
-import { speedtestMonitor } from './speedtest-schema';
+import { speedtestMonitor } from '../monitors/speedtest/schema';
 
 const regexSource = v.pipe(
   v.string('must be a regular expression'),

@@ -3,7 +3,7 @@
  * sample does not stretch the schedule), and stops at the deadline keeping what it has.
  * A sample cut off by the deadline is dropped: it says nothing about the target.
  */
-import { sleep } from '../probes/on-abort';
+import { sleep } from '../util/abort';
 
 /** Where the deadline found the monitor: not at all, between samples, or inside one. */
 export type Cut = 'none' | 'between' | 'during';

@@ -15,8 +15,8 @@ import { timedLookup, type LookupMarks } from './lookup';
 import type { DnsServerAddress } from './dns';
 import { now, type Failure, type Prober } from './types';
 import { redactUrl } from '../report/redact';
-import { contextWithCa } from './trust';
-import { onAbort as whenAborted } from './on-abort';
+import { contextWithCa } from '../util/trust';
+import { onAbort as whenAborted } from '../util/abort';
 import { roundMs } from '../report/stats';
 
 export interface HttpTarget {

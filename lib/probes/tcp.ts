@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { classifyError } from './classify';
 import { timedLookup, type LookupMarks } from './lookup';
 import { now, type Failure, type Prober } from './types';
-import { onAbort as whenAborted } from './on-abort';
+import { onAbort as whenAborted } from '../util/abort';
 
 export interface TcpTarget {
   host: string;

@@ -1,10 +1,10 @@
 /** The result record (DESIGN.md "Results"): one per monitor per run, logged as one JSON line. */
 import type { Reason } from './codes';
 import type { AlertingSummary } from '../alerting/process';
-import type { CanaryResult } from '../monitors/canary';
+import type { CanaryResult } from '../runtime/canary';
 import type { HeartbeatResult } from '../runtime/heartbeat';
-import type { GroupLagDetail } from '../kafka/types';
-import type { SpeedDetail } from '../speedtest/types';
+import type { GroupLagDetail } from '../monitors/ckafka/types';
+import type { SpeedDetail } from '../monitors/speedtest/types';
 
 /**
  * Rows an alert shows under its reasons (the worst nodes, the worst partitions): an HTML table

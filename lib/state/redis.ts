@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as IoRedis from 'ioredis';
 import type { StateConfig } from '../config/alerting-schema';
-import { lazyRequire } from '../runtime/lazy';
+import { lazyRequire } from '../util/lazy';
 import type { StateStore, Versioned } from './types';
 
 export type RedisStateConfig = Extract<StateConfig, { type: 'redis' }>;

@@ -3,7 +3,7 @@
  * TencentApiError the callers can act on; and a retry loop for readers (ckafka, scf) that
  * backs off inside the run's deadline. Senders (the sms channel) leave retries to the outbox.
  */
-import { sleep } from '../probes/on-abort';
+import { sleep } from '../util/abort';
 import { isTencentApiError, kindOfCode, RATE_LIMIT_WAIT_MS, TencentApiError } from './api-error';
 
 /** The part of the SDK's AbstractClient we use: `request` takes the signal, the typed methods do not. */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closedPort } from './servers';
+import { closedPort } from '../../dev/standins/servers';
 
 export interface RunningRedis {
   /** redis://127.0.0.1:PORT, or redis://:PASSWORD@127.0.0.1:PORT with a password. */
