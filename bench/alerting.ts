@@ -11,13 +11,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ChannelConfig } from '../lib/config/alerting-schema';
+import type { ChannelConfig } from '../lib/config/channel-base';
 
 /** The webhook and mail channels this benchmark times (SMS has its own stand-in). */
 type ChannelType = 'wecom' | 'dingtalk' | 'email';
 import type { Config } from '../lib/config/schema';
-import { validateConfig } from '../lib/config/validate';
-import { defaultLoader, processAlerts } from '../lib/alerting/process';
+import { validateFullConfig } from '../lib/functions';
+import { processAlerts } from '../lib/alerting/process';
+import { loadChannel } from '../lib/channels/load';
 import type { Notice } from '../lib/alerting/types';
 import type { ChannelLoader } from '../lib/alerting/deliver';
 import type { ResultRecord } from '../lib/report/record';
@@ -60,7 +61,7 @@ function peerCounts(child: ChildProcess): Promise<PeerCounts> {
 }
 
 function benchConfig(p: PeersReady): Config {
-  const { config, problems } = validateConfig({
+  const { config, problems } = validateFullConfig({
     state: { type: 'file', path: tmpdir() }, // replaced per repetition
     channels: {
       [NAMES.email]: {
@@ -119,7 +120,7 @@ export async function measureAlerting(reps: number): Promise<AlertingResult> {
     const channel = (type: ChannelType) => base.channels[NAMES[type]] as ChannelConfig;
 
     /** One processAlerts run on an empty state directory; returns its ms. */
-    const grouped = async (loadChannel?: ChannelLoader) => {
+    const grouped = async (channelLoader?: ChannelLoader) => {
       const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-bench-alerts-'));
       dirs.push(dir);
       const config: Config = { ...base, state: { type: 'file', path: dir } };
@@ -130,7 +131,7 @@ export async function measureAlerting(reps: number): Promise<AlertingResult> {
         results: [failingResult()],
         signal: new AbortController().signal,
         deadlineAt: Date.now() + 60_000,
-        ...(loadChannel ? { loadChannel } : {}),
+        loadChannel: channelLoader ?? loadChannel,
       });
       const elapsed = performance.now() - t;
       if (s.alerts.length !== 1 || s.deliveries.length !== 3 || !s.deliveries.every((d) => d.ok)) {
@@ -143,11 +144,11 @@ export async function measureAlerting(reps: number): Promise<AlertingResult> {
     // the notice each channel was given so the single-channel sends below send the same.
     const notices = new Map<ChannelType, Notice[]>();
     await grouped(async (type) => {
-      const ch = await defaultLoader(type);
+      const ch = await loadChannel(type);
       return { type: ch.type, send: (cfg, ns, opts) => (notices.set(type as ChannelType, ns), ch.send(cfg, ns, opts)) };
     });
     const types: ChannelType[] = ['wecom', 'dingtalk', 'email'];
-    const channels = new Map(await Promise.all(types.map(async (t) => [t, await defaultLoader(t)] as const)));
+    const channels = new Map(await Promise.all(types.map(async (t) => [t, await loadChannel(t)] as const)));
     const alone = async (type: ChannelType) => {
       const t = performance.now();
       await channels.get(type)!.send(channel(type), notices.get(type)!, { signal: new AbortController().signal });

@@ -6,15 +6,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../lib/config/errors';
-import { loadConfig } from '../lib/config/load';
-import { FUNCTION_TYPES, isFunctionName } from '../lib/monitors';
+import { loadChannel } from '../lib/channels/load';
+import { FUNCTION_TYPES, isFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
 import { runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs } from '../lib/util/deadline';
-import { runFunction } from '../lib/functions/index';
-import { roleCredentialUsers } from '../lib/tencent/credentials';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
-import { renderTable } from '../lib/report/table';
+import { renderTable } from '../lib/runtime/table';
 import { runDemo } from './demo';
 import { sendTestMessage } from '../lib/alerting/test-message';
 import { readFunctionSettings } from './serverless-yml';
@@ -72,7 +70,7 @@ async function invoke(args: string[]): Promise<number> {
 
 function validate(args: string[]): number {
   const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
-  const { config, path } = loadConfig({ configPath: values.config });
+  const { config, path } = loadFullConfig({ configPath: values.config });
   const counts = new Map<string, number>();
   for (const m of config.monitors) counts.set(m.type, (counts.get(m.type) ?? 0) + 1);
   const kinds = [...counts].map(([t, n]) => `${n} ${t}`).join(', ');
@@ -92,7 +90,7 @@ function validate(args: string[]): number {
   for (const [fn, types] of Object.entries(FUNCTION_TYPES)) {
     const mine = config.monitors.filter((m) => m.enabled && (types as readonly string[]).includes(m.type));
     if (!mine.length) continue;
-    const worst = runWorstCaseMs(mine, config.concurrency, config.deadlineMarginMs);
+    const worst = runWorstCaseMs(mine, config.concurrency, config.deadlineMarginMs, worstCaseMs);
     const { timeoutMs } = readFunctionSettings(resolve(SERVERLESS_YML), fn);
     if (timeoutMs === undefined) {
       process.stdout.write(`note: ${fn}: no timeout in ${SERVERLESS_YML}; its monitors can take up to ${Math.ceil(worst / 1000)} s when every target times out\n`);
@@ -116,8 +114,8 @@ async function testChannel(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
   const name = positionals[0];
   if (!name || positionals.length > 1) throw new UsageError(`test-channel takes one channel name\n\n${USAGE}`);
-  const { config } = loadConfig({ configPath: values.config });
-  const r = await sendTestMessage(config, name, { timeLimitMs: TEST_CHANNEL_LIMIT_MS });
+  const { config } = loadFullConfig({ configPath: values.config });
+  const r = await sendTestMessage(config, name, { timeLimitMs: TEST_CHANNEL_LIMIT_MS, loadChannel });
   if (r.ok) {
     process.stdout.write(`ok: test message delivered to ${name} (${r.type}) in ${r.ms} ms, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}\n`);
     return 0;

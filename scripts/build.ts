@@ -10,16 +10,24 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../lib/config/errors';
-import { checkConfig, findConfig, parseConfigText } from '../lib/config/load';
+import { findConfig, parseConfigText } from '../lib/config/load';
+import { CHANNEL_TYPES } from '../lib/channels';
+import { checkFullConfig, MONITOR_TYPE_NAMES } from '../lib/functions';
 import { LAZY_MODULES } from '../lib/util/lazy';
 
 const root = resolve(__dirname, '..');
 
 /**
- * What a bundle must not inline: each lazy module by name, and by package path (lazy.ts's
+ * What a bundle must not inline: each lazy library by name and by package path (lazy.ts's
  * from-source branch names the packages literally, and esbuild would follow those).
  */
-const LAZY_EXTERNALS = Object.entries(LAZY_MODULES).flatMap(([name, source]) => (source.startsWith('./') ? [name] : [name, source]));
+const LAZY_EXTERNALS = Object.entries(LAZY_MODULES).flatMap(([name, source]) => [name, source]);
+
+/** Each channel's sender is a lazy module of its own: dist/lazy/channel-<type>.js. */
+const CHANNEL_SENDERS = CHANNEL_TYPES.map((type) => ({ name: `channel-${type}`, entry: join(root, 'lib', 'channels', type, 'send.ts') }));
+
+/** Every bundle knows every monitor type's name, so a misspelt type is an error there too (lib/runtime/config.ts). */
+const DEFINES = { __SCF_BUNDLE__: 'true', __SCF_MONITOR_TYPES__: JSON.stringify(MONITOR_TYPE_NAMES) };
 const dist = join(root, 'dist');
 
 /** What every bundle is built with (the benchmark's baseline bundle too). */
@@ -54,20 +62,28 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
     ...BUNDLE_OPTIONS,
     entryPoints: functions.map((f) => join(root, 'functions', f)),
     outdir: out,
-    define: { __SCF_BUNDLE__: 'true' },
+    define: DEFINES,
     alias: SDK_ALIASES,
-    // Loaded from dist/lazy/ by lib/runtime/lazy.ts when a run needs them.
+    // Loaded from dist/lazy/ by lib/util/lazy.ts when a run needs them.
     external: LAZY_EXTERNALS,
   });
   for (const [name, source] of Object.entries(LAZY_MODULES)) {
     await build({
       ...BUNDLE_OPTIONS,
-      ...(source.startsWith('./')
-        ? { entryPoints: [join(root, source)], define: { __SCF_BUNDLE__: 'true' } }
-        : { stdin: { contents: `module.exports = require(${JSON.stringify(source)});`, resolveDir: root, loader: 'js' as const } }),
+      stdin: { contents: `module.exports = require(${JSON.stringify(source)});`, resolveDir: root, loader: 'js' as const },
       alias: SDK_ALIASES,
-      // One lazy module may load another (the channels load nodemailer) without inlining it.
       external: LAZY_EXTERNALS.filter((n) => n !== name && n !== source),
+      outfile: join(out, 'lazy', `${name}.js`),
+    });
+  }
+  for (const { name, entry } of CHANNEL_SENDERS) {
+    await build({
+      ...BUNDLE_OPTIONS,
+      entryPoints: [entry],
+      define: DEFINES,
+      alias: SDK_ALIASES,
+      // A sender loads its library (nodemailer, the SMS client) from its own lazy module.
+      external: LAZY_EXTERNALS,
       outfile: join(out, 'lazy', `${name}.js`),
     });
   }
@@ -85,7 +101,7 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
     return;
   }
   const text = readFileSync(configFile, 'utf8');
-  const { problems } = checkConfig(text, configFile, process.env, 'ignore');
+  const { problems } = checkFullConfig(text, configFile, process.env, 'ignore');
   if (problems.length) throw new ConfigError(problems, configFile);
   writeFileSync(join(out, 'monitors.json'), `${JSON.stringify(parseConfigText(text, configFile).data, null, 2)}\n`);
   say(`dist/monitors.json  from ${configFile}`);

@@ -3,9 +3,10 @@
  * state, channels, alerts, maintenance windows, templates and channel references, with the
  * documented defaults and one clear problem per mistake, named by its path.
  */
+import type { EmailChannelConfig } from '../lib/channels/email/schema';
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateConfig } from '../lib/config/validate';
+import { validateFullConfig } from '../lib/functions';
 import { formatProblem, type PathKey, type Problem } from '../lib/config/errors';
 
 const MONITOR = { name: 'api', type: 'http', url: 'https://api.example.com/health' };
@@ -20,7 +21,7 @@ function cfg(parts: Record<string, unknown>): Record<string, unknown> {
 }
 
 function valid(input: unknown) {
-  const r = validateConfig(input);
+  const r = validateFullConfig(input);
   assert.deepEqual(r.problems, []);
   assert.ok(r.config);
   return r.config;
@@ -28,7 +29,7 @@ function valid(input: unknown) {
 
 /** The one problem of a config that must not validate. */
 function onlyProblem(input: unknown): Problem {
-  const r = validateConfig(input);
+  const r = validateFullConfig(input);
   assert.equal(r.config, undefined, 'expected the config to be rejected');
   assert.equal(r.problems.length, 1, `expected one problem, got:\n${r.problems.map((p) => formatProblem(p)).join('\n')}`);
   return r.problems[0]!;
@@ -140,7 +141,7 @@ describe('defaults', () => {
 
   test('email: port 587 and secure are kept as given', () => {
     const c = valid(cfg({ channels: { m: { ...EMAIL, port: 587, secure: false } } }));
-    const m = c.channels.m;
+    const m = c.channels.m as EmailChannelConfig | undefined;
     assert.equal(m?.type, 'email');
     if (m?.type !== 'email') return;
     assert.equal(m.port, 587);
@@ -182,13 +183,13 @@ describe('channels', () => {
   });
 
   test('a string `to` becomes a list of one', () => {
-    const m = valid(cfg({ channels: { m: { ...EMAIL, to: 'ops@example.com' } } })).channels.m;
+    const m = valid(cfg({ channels: { m: { ...EMAIL, to: 'ops@example.com' } } })).channels.m as EmailChannelConfig | undefined;
     assert.ok(m?.type === 'email');
     assert.deepEqual(m.to, ['ops@example.com']);
   });
 
   test('`to` as a list stays a list', () => {
-    const m = valid(cfg({ channels: { m: { ...EMAIL, to: ['a@example.com', 'b@example.com'] } } })).channels.m;
+    const m = valid(cfg({ channels: { m: { ...EMAIL, to: ['a@example.com', 'b@example.com'] } } })).channels.m as EmailChannelConfig | undefined;
     assert.ok(m?.type === 'email');
     assert.deepEqual(m.to, ['a@example.com', 'b@example.com']);
   });
@@ -315,7 +316,7 @@ describe('channel references', () => {
   });
 
   test('every unknown reference is reported, each at its path', () => {
-    const r = validateConfig(cfg({ channels, alerts: { channels: ['a'], fallback: 'b' }, monitors: [{ ...MONITOR, alert: { channels: ['c'] } }] }));
+    const r = validateFullConfig(cfg({ channels, alerts: { channels: ['a'], fallback: 'b' }, monitors: [{ ...MONITOR, alert: { channels: ['c'] } }] }));
     assert.equal(r.config, undefined);
     assert.deepEqual(
       r.problems.map((p) => p.path),

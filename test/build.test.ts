@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { buildAll } from '../scripts/build';
 import { ConfigError } from '../lib/config/errors';
-import type { Summary } from '../lib/report/record';
+import type { Summary } from '../lib/runtime/summary';
 import { httpServer, type Running } from '../dev/standins/servers';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
@@ -269,7 +269,7 @@ describe('build', () => {
     assert.ok(json.includes(`\${${unset}}`));
   });
 
-  test('alerts go out through lazy/channels.js; a healthy run with channels configured loads nothing from lazy/', async () => {
+  test('alerts go out through lazy/channel-wecom.js alone; a healthy run with channels configured loads nothing from lazy/', async () => {
     const wecom = await wecomStandIn('bundle-key-3c9d');
     try {
       const folder = deployFolder();
@@ -297,7 +297,12 @@ describe('build', () => {
       assert.equal(failing.summary?.ok, false);
       assert.deepEqual(failing.summary?.alerts.map((a) => [a.monitor, a.kind]), [['health', 'alert']]);
       assert.deepEqual(failing.summary?.deliveries.map((d) => [d.channel, d.ok]), [['ops', true]]);
-      assert.ok(failing.loaded.some((f) => f.endsWith(join('lazy', 'channels.js'))), 'the channel came from lazy/channels.js');
+      assert.ok(failing.loaded.some((f) => f.endsWith(join('lazy', 'channel-wecom.js'))), 'the channel came from lazy/channel-wecom.js');
+      assert.deepEqual(
+        failing.loaded.filter((f) => /lazy.channel-/.test(f) && !f.endsWith('channel-wecom.js')),
+        [],
+        'no other channel is loaded',
+      );
       assert.equal(wecom.received.length, 1);
       const sent = wecom.received[0] as { json?: unknown } | undefined;
       assert.match(String((sent?.json as { markdown: { content: string } }).markdown.content), /health/);

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFunction } from '../lib/functions/index';
+import { runFunction } from '../lib/functions';
 import { setLogSink } from '../lib/report/log';
-import type { Summary } from '../lib/report/record';
+import type { Summary } from '../lib/runtime/summary';
 import { closedPort, httpServer, type Running } from '../dev/standins/servers';
 
 let dir: string;

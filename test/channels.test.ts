@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import * as v from 'valibot';
-import { dingtalkChannel, emailChannel, wecomChannel } from '../lib/config/alerting-schema';
+import { dingtalkChannel } from '../lib/channels/dingtalk/schema';
+import { emailChannel } from '../lib/channels/email/schema';
+import { wecomChannel } from '../lib/channels/wecom/schema';
 import { WORDS } from '../lib/alerting/messages';
 import { DeliveryError, type Notice, type SendOptions } from '../lib/alerting/types';
 import { wecom } from '../lib/channels/wecom/send';
@@ -542,7 +544,7 @@ describe('email', () => {
 describe('loadChannel', () => {
   test('loads the requested channel only; nodemailer waits for the first e-mail', () => {
     const script = `
-      const { loadChannel } = require('./lib/alerting/channels');
+      const { loadChannel } = require('./lib/channels/load');
       const loaded = () => Object.keys(require.cache).some((k) => k.includes('node_modules/nodemailer/'));
       (async () => {
         const w = await loadChannel('wecom');

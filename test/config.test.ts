@@ -10,12 +10,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as v from 'valibot';
-import { checkConfig, findConfig, loadConfig, parseConfigText } from '../lib/config/load';
-import { validateConfig } from '../lib/config/validate';
+import { findConfig, parseConfigText } from '../lib/config/load';
+import { checkFullConfig, loadFullConfig } from '../lib/functions';
+import { validateFullConfig } from '../lib/functions';
 import { interpolate } from '../lib/config/env';
 import { ConfigError, formatPath, formatProblem, type Problem } from '../lib/config/errors';
-import { config as configSchema, dnsMonitor, httpMonitor, tcpMonitor, type HttpMonitor, type TcpMonitor } from '../lib/config/schema';
-import { alerts as alertsSchema, dingtalkChannel, emailChannel, fileState, maintenanceWindow, wecomChannel } from '../lib/config/alerting-schema';
+import { FULL_CONFIG_SCHEMA as configSchema } from '../lib/functions';
+import { dnsMonitor } from '../lib/monitors/dns/schema';
+import { httpMonitor, type HttpMonitor } from '../lib/monitors/http/schema';
+import { tcpMonitor, type TcpMonitor } from '../lib/monitors/tcp/schema';
+import { alerts as alertsSchema, fileState, maintenanceWindow } from '../lib/config/alerting-schema';
+import { dingtalkChannel } from '../lib/channels/dingtalk/schema';
+import { emailChannel } from '../lib/channels/email/schema';
+import { wecomChannel } from '../lib/channels/wecom/schema';
 import { configJsonSchema, SCHEMA_FILE } from '../scripts/schema';
 
 const ROOT = resolve(__dirname, '..');
@@ -43,7 +50,7 @@ function dir(files: Record<string, string> = {}): string {
 
 /** The formatted problems of a YAML text that must not validate (without `where`). */
 function problemsOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
-  const r = checkConfig(yaml, FILE, env);
+  const r = checkFullConfig(yaml, FILE, env);
   assert.equal(r.config, undefined, 'expected the config to be rejected');
   assert.ok(r.problems.length > 0);
   return r.problems.map((p) => formatProblem({ ...p, where: undefined }));
@@ -57,7 +64,7 @@ function onlyProblem(yaml: string, env: NodeJS.ProcessEnv = {}): string {
 }
 
 function validHttp(env: NodeJS.ProcessEnv = {}, yaml = 'monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/" }\n') {
-  const r = checkConfig(yaml, FILE, env);
+  const r = checkFullConfig(yaml, FILE, env);
   assert.deepEqual(r.problems, []);
   assert.ok(r.config);
   return r.config;
@@ -126,14 +133,14 @@ describe('bad configs name the path and the reason', () => {
       '  - { name: web, type: tcp, host: 127.0.0.1, port: 2 }\n';
     assert.equal(onlyProblem(yaml), 'monitors[2].name: duplicate name "web" (also monitors[0])');
     // validateConfig gives the same on plain data.
-    const { config, problems } = validateConfig(parseYaml(yaml));
+    const { config, problems } = validateFullConfig(parseYaml(yaml));
     assert.equal(config, undefined);
     assert.deepEqual(problems, [{ path: ['monitors', 2, 'name'], message: 'duplicate name "web" (also monitors[0])' }]);
   });
 
   test('a missing environment variable names the variable and where it is used', () => {
     const yaml = 'monitors:\n  - name: a\n    type: http\n    url: "http://127.0.0.1:1/"\n    headers: { Authorization: "Bearer ${NO_SUCH_TOKEN_XYZ}" }\n';
-    const r = checkConfig(yaml, FILE, {});
+    const r = checkFullConfig(yaml, FILE, {});
     assert.equal(r.config, undefined);
     assert.equal(r.problems.length, 1);
     assert.deepEqual(r.problems[0]!.path, ['monitors', 0, 'headers', 'Authorization']);
@@ -330,7 +337,7 @@ describe('bad configs name the path and the reason', () => {
     const text = 'monitors:\n  - name: a\n    type: http\n    url: [http://127.0.0.1:1/\n';
     let caught: unknown;
     try {
-      checkConfig(text, FILE, {});
+      checkFullConfig(text, FILE, {});
     } catch (err) {
       caught = err;
     }
@@ -347,7 +354,7 @@ describe('bad configs name the path and the reason', () => {
     // Line 3 is indented wrongly: a sibling of `name` with one space too few.
     const text = 'monitors:\n  - name: a\n   type: http\n';
     assert.throws(
-      () => checkConfig(text, FILE, {}),
+      () => checkFullConfig(text, FILE, {}),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.ok(err.problems.some((p) => p.where?.startsWith(`${FILE}:3:`)), JSON.stringify(err.problems));
@@ -382,7 +389,7 @@ describe('bad configs name the path and the reason', () => {
       '    url: "nope"', // line 10
       '    samples: -1', // line 11
     ].join('\n');
-    const r = checkConfig(text, FILE, {});
+    const r = checkFullConfig(text, FILE, {});
     assert.equal(r.config, undefined);
     const byPath = new Map(r.problems.map((p) => [formatPath(p.path), p]));
     assert.equal(byPath.get('monitors[1].url')?.where, `${FILE}:10:10`);
@@ -391,7 +398,7 @@ describe('bad configs name the path and the reason', () => {
   });
 
   test('a missing required key points at its monitor', () => {
-    const r = checkConfig('monitors:\n  - name: a\n    type: tcp\n  - name: b\n    type: tcp\n    host: h\n', FILE, {});
+    const r = checkFullConfig('monitors:\n  - name: a\n    type: tcp\n  - name: b\n    type: tcp\n    host: h\n', FILE, {});
     const where = Object.fromEntries(r.problems.map((p) => [formatPath(p.path), p.where]));
     assert.equal(where['monitors[0].host'], `${FILE}:2:5`);
     assert.equal(where['monitors[0].port'], `${FILE}:2:5`);
@@ -399,7 +406,7 @@ describe('bad configs name the path and the reason', () => {
   });
 
   test('JSON sources have no where', () => {
-    const r = checkConfig('{"monitors":[{"name":"a","type":"http","url":"nope"}]}', '/cfg/monitors.json', {});
+    const r = checkFullConfig('{"monitors":[{"name":"a","type":"http","url":"nope"}]}', '/cfg/monitors.json', {});
     assert.equal(r.problems.length, 1);
     assert.deepEqual(r.problems[0]!.path, ['monitors', 0, 'url']);
     assert.equal(r.problems[0]!.message, 'not a valid URL');
@@ -520,7 +527,7 @@ describe('defaults', () => {
 describe('${ENV} interpolation', () => {
   test('a variable is substituted and its path recorded', () => {
     const yaml = 'monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", headers: { Authorization: "Bearer ${API_TOKEN}" } }\n';
-    const r = checkConfig(yaml, FILE, { API_TOKEN: 's3cr3t' });
+    const r = checkFullConfig(yaml, FILE, { API_TOKEN: 's3cr3t' });
     assert.deepEqual(r.problems, []);
     assert.equal((r.config!.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer s3cr3t');
     assert.deepEqual(r.fromEnv, [['monitors', 0, 'headers', 'Authorization']]);
@@ -568,13 +575,13 @@ describe("checkConfig(..., 'ignore'): the build checks structure without secrets
   const withSecret = 'monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", headers: { Authorization: "Bearer ${BUILD_SECRET_XYZ}" } }\n';
 
   test('missing variables are not reported', () => {
-    const r = checkConfig(withSecret, FILE, {}, 'ignore');
+    const r = checkFullConfig(withSecret, FILE, {}, 'ignore');
     assert.deepEqual(r.problems, []);
     assert.ok(r.config);
   });
 
   test("the same text is an error in 'error' mode (the default)", () => {
-    const r = checkConfig(withSecret, FILE, {});
+    const r = checkFullConfig(withSecret, FILE, {});
     assert.deepEqual(
       r.problems.map((p) => formatProblem({ ...p, where: undefined })),
       ['monitors[0].headers.Authorization: environment variable BUILD_SECRET_XYZ is not set'],
@@ -583,7 +590,7 @@ describe("checkConfig(..., 'ignore'): the build checks structure without secrets
 
   test('structural errors are still reported', () => {
     const yaml = 'monitors:\n  - { name: a, type: http, url: "http://${BUILD_HOST_XYZ}/", samples: 0, foo: 1 }\n';
-    const r = checkConfig(yaml, FILE, {}, 'ignore');
+    const r = checkFullConfig(yaml, FILE, {}, 'ignore');
     assert.equal(r.config, undefined);
     assert.deepEqual(r.problems.map((p) => formatProblem({ ...p, where: undefined })).sort(), [
       'monitors[0].foo: unknown key',
@@ -602,25 +609,25 @@ describe('discovery order', () => {
     const flagDir = dir({ 'flag.yaml': cfg('from-flag') });
     return { cwd, bundle, envFile: join(envDir, 'env.yaml'), flagFile: join(flagDir, 'flag.yaml') };
   }
-  const nameOf = (l: ReturnType<typeof loadConfig>) => l.config.monitors[0]!.name;
+  const nameOf = (l: ReturnType<typeof loadFullConfig>) => l.config.monitors[0]!.name;
 
   test('--config beats SCF_MONITOR_CONFIG, the bundle and cwd', () => {
     const l = layout();
-    const loaded = loadConfig({ configPath: l.flagFile, env: { SCF_MONITOR_CONFIG: l.envFile }, bundleDir: l.bundle, cwd: l.cwd });
+    const loaded = loadFullConfig({ configPath: l.flagFile, env: { SCF_MONITOR_CONFIG: l.envFile }, bundleDir: l.bundle, cwd: l.cwd });
     assert.equal(nameOf(loaded), 'from-flag');
     assert.equal(loaded.path, l.flagFile);
   });
 
   test('SCF_MONITOR_CONFIG beats the bundle and cwd', () => {
     const l = layout();
-    const loaded = loadConfig({ env: { SCF_MONITOR_CONFIG: l.envFile }, bundleDir: l.bundle, cwd: l.cwd });
+    const loaded = loadFullConfig({ env: { SCF_MONITOR_CONFIG: l.envFile }, bundleDir: l.bundle, cwd: l.cwd });
     assert.equal(nameOf(loaded), 'from-env');
     assert.equal(loaded.path, l.envFile);
   });
 
   test('the config beside the bundle beats ./monitors.yaml, and monitors.json is read as JSON', () => {
     const l = layout();
-    const loaded = loadConfig({ env: {}, bundleDir: l.bundle, cwd: l.cwd });
+    const loaded = loadFullConfig({ env: {}, bundleDir: l.bundle, cwd: l.cwd });
     assert.equal(nameOf(loaded), 'from-bundle');
     assert.equal(loaded.path, join(l.bundle, 'monitors.json'));
   });
@@ -630,15 +637,15 @@ describe('discovery order', () => {
       'monitors.yaml': cfg('bundle-yaml'),
       'monitors.json': JSON.stringify({ monitors: [{ name: 'bundle-json', type: 'tcp', host: '127.0.0.1', port: 1 }] }),
     });
-    assert.equal(nameOf(loadConfig({ env: {}, bundleDir: bundle, cwd: dir() })), 'bundle-json');
+    assert.equal(nameOf(loadFullConfig({ env: {}, bundleDir: bundle, cwd: dir() })), 'bundle-json');
     const yamlOnly = dir({ 'monitors.yaml': cfg('bundle-yaml') });
-    assert.equal(nameOf(loadConfig({ env: {}, bundleDir: yamlOnly, cwd: dir() })), 'bundle-yaml');
+    assert.equal(nameOf(loadFullConfig({ env: {}, bundleDir: yamlOnly, cwd: dir() })), 'bundle-yaml');
   });
 
   test('a .json config is parsed as JSON, not YAML (a JSON error says so)', () => {
     const bundle = dir({ 'monitors.json': '{"monitors": [ {"name": "a",} ] }' });
     assert.throws(
-      () => loadConfig({ env: {}, bundleDir: bundle, cwd: dir() }),
+      () => loadFullConfig({ env: {}, bundleDir: bundle, cwd: dir() }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(err.file, join(bundle, 'monitors.json'));
@@ -650,7 +657,7 @@ describe('discovery order', () => {
 
   test('./monitors.yaml in cwd is the last resort', () => {
     const l = layout();
-    const loaded = loadConfig({ env: {}, bundleDir: dir(), cwd: l.cwd });
+    const loaded = loadFullConfig({ env: {}, bundleDir: dir(), cwd: l.cwd });
     assert.equal(nameOf(loaded), 'from-cwd');
     assert.equal(loaded.path, join(l.cwd, 'monitors.yaml'));
   });
@@ -665,7 +672,7 @@ describe('discovery order', () => {
     const l = layout();
     const missing = join(tmp, 'nowhere', 'missing.yaml');
     assert.throws(
-      () => loadConfig({ configPath: missing, env: { SCF_MONITOR_CONFIG: l.envFile }, bundleDir: l.bundle, cwd: l.cwd }),
+      () => loadFullConfig({ configPath: missing, env: { SCF_MONITOR_CONFIG: l.envFile }, bundleDir: l.bundle, cwd: l.cwd }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(formatProblem(err.problems[0]!), `(top level): config file ${missing} (from --config) does not exist`);
@@ -678,7 +685,7 @@ describe('discovery order', () => {
   test('an SCF_MONITOR_CONFIG path that does not exist names the variable', () => {
     const l = layout();
     assert.throws(
-      () => loadConfig({ env: { SCF_MONITOR_CONFIG: 'gone.yaml' }, bundleDir: l.bundle, cwd: l.cwd }),
+      () => loadFullConfig({ env: { SCF_MONITOR_CONFIG: 'gone.yaml' }, bundleDir: l.bundle, cwd: l.cwd }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(err.problems[0]!.message, `config file ${join(l.cwd, 'gone.yaml')} (from SCF_MONITOR_CONFIG) does not exist`);
@@ -691,7 +698,7 @@ describe('discovery order', () => {
     const cwd = dir();
     const bundle = dir();
     assert.throws(
-      () => loadConfig({ env: {}, bundleDir: bundle, cwd }),
+      () => loadFullConfig({ env: {}, bundleDir: bundle, cwd }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         const msg = err.problems[0]!.message;
@@ -711,11 +718,11 @@ describe('discovery order', () => {
   test('loadConfig interpolates from the env it is given and reports problems under the file name', () => {
     const d = dir({ 'm.yaml': 'monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:${P}/" }\n' });
     const file = join(d, 'm.yaml');
-    const loaded = loadConfig({ configPath: file, env: { P: '9' }, bundleDir: dir(), cwd: d });
+    const loaded = loadFullConfig({ configPath: file, env: { P: '9' }, bundleDir: dir(), cwd: d });
     assert.equal((loaded.config.monitors[0] as HttpMonitor).url, 'http://127.0.0.1:9/');
     assert.deepEqual(loaded.fromEnv, [['monitors', 0, 'url']]);
     assert.throws(
-      () => loadConfig({ configPath: file, env: {}, bundleDir: dir(), cwd: d }),
+      () => loadFullConfig({ configPath: file, env: {}, bundleDir: dir(), cwd: d }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(err.file, file);
@@ -731,20 +738,20 @@ describe('ca', () => {
 
   test('a path relative to the config file is read into PEM (not relative to cwd)', () => {
     const d = dir({ 'conf/certs/ca.pem': PEM, 'conf/m.yaml': 'monitors:\n  - { name: a, type: http, url: "https://127.0.0.1:1/", ca: certs/ca.pem }\n' });
-    const loaded = loadConfig({ configPath: join(d, 'conf', 'm.yaml'), env: {}, bundleDir: dir(), cwd: dir() });
+    const loaded = loadFullConfig({ configPath: join(d, 'conf', 'm.yaml'), env: {}, bundleDir: dir(), cwd: dir() });
     assert.equal((loaded.config.monitors[0] as HttpMonitor).ca, PEM);
   });
 
   test('inline PEM is kept as is', () => {
     const d = dir({ 'm.yaml': `monitors:\n  - name: a\n    type: http\n    url: "https://127.0.0.1:1/"\n    ca: |\n${PEM.trimEnd().split('\n').map((l) => `      ${l}`).join('\n')}\n` });
-    const loaded = loadConfig({ configPath: join(d, 'm.yaml'), env: {}, bundleDir: dir(), cwd: d });
+    const loaded = loadFullConfig({ configPath: join(d, 'm.yaml'), env: {}, bundleDir: dir(), cwd: d });
     assert.equal((loaded.config.monitors[0] as HttpMonitor).ca, PEM);
   });
 
   test('a missing ca file is an error on monitors[i].ca naming the resolved path', () => {
     const d = dir({ 'm.yaml': 'monitors:\n  - { name: a, type: http, url: "https://127.0.0.1:1/", ca: ./missing-ca.pem }\n' });
     assert.throws(
-      () => loadConfig({ configPath: join(d, 'm.yaml'), env: {}, bundleDir: dir(), cwd: dir() }),
+      () => loadFullConfig({ configPath: join(d, 'm.yaml'), env: {}, bundleDir: dir(), cwd: dir() }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(err.problems.length, 1);
@@ -757,7 +764,7 @@ describe('ca', () => {
   test('a ca file that is not PEM is an error', () => {
     const d = dir({ 'not.pem': 'hello', 'm.yaml': 'monitors:\n  - { name: a, type: http, url: "https://127.0.0.1:1/", ca: not.pem }\n' });
     assert.throws(
-      () => loadConfig({ configPath: join(d, 'm.yaml'), env: {}, bundleDir: dir(), cwd: d }),
+      () => loadFullConfig({ configPath: join(d, 'm.yaml'), env: {}, bundleDir: dir(), cwd: d }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         assert.equal(formatProblem(err.problems[0]!), 'monitors[0].ca: file is not a PEM certificate');
@@ -778,17 +785,17 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
   const EXAMPLE = join(ROOT, 'monitors.example.yaml');
 
   test('monitors.example.yaml validates (token unset: its fallback applies; token set: used)', () => {
-    const unset = loadConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
+    const unset = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
     assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www']);
     assert.equal((unset.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer ');
-    const set = loadConfig({ configPath: EXAMPLE, env: { HOMEPAGE_TOKEN: 'tok' }, bundleDir: dir(), cwd: dir() });
+    const set = loadFullConfig({ configPath: EXAMPLE, env: { HOMEPAGE_TOKEN: 'tok' }, bundleDir: dir(), cwd: dir() });
     assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer tok');
   });
 
   test('the example shows the documented defaults', () => {
-    const { config } = loadConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
+    const { config } = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
     const example = parseYaml(readFileSync(EXAMPLE, 'utf8')) as { concurrency: number; deadlineMarginMs: number };
-    const defaults = validateConfig({ monitors: [{ name: 'x', type: 'http', url: 'http://127.0.0.1/' }] }).config!;
+    const defaults = validateFullConfig({ monitors: [{ name: 'x', type: 'http', url: 'http://127.0.0.1/' }] }).config!;
     assert.equal(example.concurrency, defaults.concurrency);
     assert.equal(example.deadlineMarginMs, defaults.deadlineMarginMs);
     const ex = config.monitors[0] as HttpMonitor;
@@ -886,7 +893,7 @@ describe('problem shapes', () => {
       '  - { name: " a", type: http, url: 5, headers: "x", tags: "web", enabled: "yes", expect: "200" }',
       '  - { name: b, type: tcp, host: "", port: "80", expect: { minSuccessRate: "high" } }',
     ].join('\n');
-    const r = checkConfig(yaml, FILE, {});
+    const r = checkFullConfig(yaml, FILE, {});
     assert.equal(r.config, undefined);
     const all: Problem[] = r.problems;
     assert.ok(all.length >= 8, JSON.stringify(all));

@@ -5,7 +5,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as v from 'valibot';
-import { dingtalkChannel, emailChannel, wecomChannel } from '../lib/config/alerting-schema';
+import { dingtalkChannel } from '../lib/channels/dingtalk/schema';
+import { emailChannel } from '../lib/channels/email/schema';
+import { wecomChannel } from '../lib/channels/wecom/schema';
 import { renderEmail } from '../lib/channels/email/send';
 import { wecomMarkdown } from '../lib/channels/wecom/send';
 import { dingtalkPayload } from '../lib/channels/dingtalk/send';

@@ -13,8 +13,9 @@ import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { dnsMonitor, httpMonitor, type DnsMonitor } from '../lib/config/schema';
-import { validateConfig } from '../lib/config/validate';
+import { dnsMonitor, type DnsMonitor } from '../lib/monitors/dns/schema';
+import { httpMonitor } from '../lib/monitors/http/schema';
+import { validateFullConfig } from '../lib/functions';
 import { DnsFormatError, decodeMessage, encodeQuery, formatIPv6, randomId } from '../lib/probes/dns-message';
 import { probeDns } from '../lib/probes/dns';
 import { inCidr, runDns } from '../lib/monitors/dns/run';
@@ -22,7 +23,7 @@ import { runHttp } from '../lib/monitors/http/run';
 import type { RunContext } from '../lib/monitors/context';
 import type { ResultRecord } from '../lib/report/record';
 import { setLogSink } from '../lib/report/log';
-import { runFunction } from '../lib/functions/index';
+import { runFunction } from '../lib/functions';
 import { dnsServer, type DnsStandIn } from './support/dns-server';
 import { httpServer, type Running } from '../dev/standins/servers';
 
@@ -611,10 +612,10 @@ describe('http monitor with dnsServers', () => {
 // ---------------------------------------------------------------- config and wiring
 
 describe('dns monitor config', () => {
-  const problems = (m: Record<string, unknown>) => validateConfig({ monitors: [{ name: 'd', type: 'dns', query: 'www.example.com', ...m }] }).problems;
+  const problems = (m: Record<string, unknown>) => validateFullConfig({ monitors: [{ name: 'd', type: 'dns', query: 'www.example.com', ...m }] }).problems;
 
   test('defaults', () => {
-    const { config } = validateConfig({ monitors: [{ name: 'd', type: 'dns', query: 'www.example.com' }] });
+    const { config } = validateFullConfig({ monitors: [{ name: 'd', type: 'dns', query: 'www.example.com' }] });
     const m = config!.monitors[0] as DnsMonitor;
     assert.deepEqual([m.recordType, m.timeoutMs, m.attempts, m.expect.allServersAnswer, m.servers], ['A', 2000, 2, true, undefined]);
   });

@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { stringify } from 'yaml';
-import { runFunction } from '../lib/functions/index';
+import { runFunction } from '../lib/functions';
 import { setLogSink } from '../lib/report/log';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import type { ScfEvent } from '../lib/runtime/scf';
-import type { ResultRecord, Summary } from '../lib/report/record';
+import type { ResultRecord } from '../lib/report/record';
+import type { Summary } from '../lib/runtime/summary';
 import { main_handler } from '../functions/statusCheck';
 import { httpServer, tcpServer, type Running } from '../dev/standins/servers';
 

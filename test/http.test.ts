@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import * as zlib from 'node:zlib';
 import * as v from 'valibot';
-import { httpMonitor, type HttpMonitor } from '../lib/config/schema';
+import { httpMonitor, type HttpMonitor } from '../lib/monitors/http/schema';
 import { runHttp } from '../lib/monitors/http/run';
 import type { RunContext } from '../lib/monitors/context';
 import type { ResultRecord } from '../lib/report/record';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import * as v from 'valibot';
-import { httpMonitor, type HttpMonitor } from '../lib/config/schema';
+import { httpMonitor, type HttpMonitor } from '../lib/monitors/http/schema';
 import { runHttp } from '../lib/monitors/http/run';
 import type { ResultRecord } from '../lib/report/record';
 import { httpServer, type Running } from '../dev/standins/servers';

@@ -15,9 +15,10 @@ import { ckafkaMonitor, type CkafkaMonitor } from '../lib/monitors/ckafka/schema
 import { ckafkaRunner } from '../lib/monitors/ckafka/runner';
 import { historyKey } from '../lib/monitors/ckafka/history';
 import type { RunContext } from '../lib/monitors/context';
-import type { ResultRecord, Summary } from '../lib/report/record';
+import type { ResultRecord } from '../lib/report/record';
+import type { Summary } from '../lib/runtime/summary';
 import { setLogSink } from '../lib/report/log';
-import { runFunction } from '../lib/functions/index';
+import { runFunction } from '../lib/functions';
 import type { ScfEvent } from '../lib/runtime/scf';
 import { FileStore } from '../lib/state/file';
 import type { StateStore } from '../lib/state/types';

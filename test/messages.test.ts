@@ -5,18 +5,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  cutUtf8,
-  displayTime,
-  fillTemplate,
-  fitMessage,
-  messageTitle,
-  templateValues,
-  unknownPlaceholders,
-  viewNotice,
-  WORDS,
-  type FitOptions,
-} from '../lib/alerting/messages';
+import { cutUtf8, displayTime, fillTemplate, fitMessage, messageTitle, templateValues, unknownPlaceholders, viewNotice, WORDS, type FitOptions } from '../lib/alerting/messages';
 import type { Notice, NoticeKind } from '../lib/alerting/types';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');

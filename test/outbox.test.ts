@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateConfig } from '../lib/config/validate';
+import { validateFullConfig } from '../lib/functions';
 import type { Config } from '../lib/config/schema';
-import type { ChannelConfig } from '../lib/config/alerting-schema';
+import type { ChannelConfig } from '../lib/config/channel-base';
 import { processAlerts, type AlertingSummary } from '../lib/alerting/process';
 import { DeliveryError, type Channel, type Notice } from '../lib/alerting/types';
 import { deadLetterKey, stateKey, type DeadLetter, type FunctionState } from '../lib/alerting/outbox';
@@ -48,7 +48,7 @@ class Recorder {
 }
 
 function config(extra: Record<string, unknown> = {}): Config {
-  const { config, problems } = validateConfig({
+  const { config, problems } = validateFullConfig({
     channels: {
       a: { type: 'wecom', webhook: 'http://127.0.0.1:9/a' },
       b: { type: 'wecom', webhook: 'http://127.0.0.1:9/b' },

@@ -10,15 +10,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
-import { smsChannel, type SmsChannelConfig } from '../lib/config/alerting-schema';
+import { smsChannel, type SmsChannelConfig } from '../lib/channels/sms/schema';
 import { sms, maskPhone } from '../lib/channels/sms/send';
 import { smsLength, smsParams } from '../lib/channels/sms/params';
 import { DeliveryError, type Notice } from '../lib/alerting/types';
-import { runFunction } from '../lib/functions/index';
+import { runFunction } from '../lib/functions';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
-import { renderTable } from '../lib/report/table';
-import { validateConfig } from '../lib/config/validate';
+import { renderTable } from '../lib/runtime/table';
+import { validateFullConfig } from '../lib/functions';
 import { startTencentCloud, TcError, type TencentCloudStandIn, type TcService } from '../dev/standins/tencent-cloud';
 import { smsService, type SmsStandIn } from '../dev/standins/tc-sms';
 import { closedPort } from '../dev/standins/servers';
@@ -339,7 +339,7 @@ describe('sms channel against the Tencent Cloud stand-in', () => {
 describe('sms config', () => {
   const base = { type: 'sms', sdkAppId: APP, signName: SIGN, templateId: TEMPLATE, phones: PHONES };
   const problems = (ch: Record<string, unknown>) =>
-    validateConfig({ channels: { oncall: ch }, monitors: [{ name: 'x', type: 'tcp', host: '127.0.0.1', port: 1 }] }).problems.map(
+    validateFullConfig({ channels: { oncall: ch }, monitors: [{ name: 'x', type: 'tcp', host: '127.0.0.1', port: 1 }] }).problems.map(
       (p) => `${p.path.join('.')}: ${p.message}`,
     );
 

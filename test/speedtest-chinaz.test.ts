@@ -12,7 +12,7 @@ import { chinazProvider, REPLY_MAX_BYTES } from '../lib/monitors/speedtest/china
 import { measureNodes } from '../lib/monitors/speedtest/measure';
 import { ProviderError } from '../lib/monitors/speedtest/provider';
 import type { NodeResult } from '../lib/monitors/speedtest/types';
-import { runFunction } from '../lib/functions/index';
+import { runFunction } from '../lib/functions';
 import { setLogSink } from '../lib/report/log';
 import type { ResultRecord } from '../lib/report/record';
 import type { ScfEvent } from '../lib/runtime/scf';

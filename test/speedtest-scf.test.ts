@@ -13,7 +13,7 @@ import { parseProbeEvent, runProbe, type ProbeAnswer } from '../lib/monitors/spe
 import { probeTimeoutMs, scfRegionsProvider } from '../lib/monitors/speedtest/scf-regions';
 import { measureNodes } from '../lib/monitors/speedtest/measure';
 import { ProviderError } from '../lib/monitors/speedtest/provider';
-import { runFunction } from '../lib/functions/index';
+import { runFunction } from '../lib/functions';
 import { setLogSink } from '../lib/report/log';
 import type { ResultRecord } from '../lib/report/record';
 import type { ScfEvent } from '../lib/runtime/scf';

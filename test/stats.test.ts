@@ -3,9 +3,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mean, percentile, roundMs, roundRatio, std } from '../lib/report/stats';
 import { judge, type Judged } from '../lib/monitors/verdict';
-import { runWorstCaseMs, worstCaseMs } from '../lib/runtime/budget';
-import { validateConfig } from '../lib/config/validate';
-import type { Monitor } from '../lib/config/schema';
+import { runWorstCaseMs } from '../lib/runtime/budget';
+import { validateFullConfig, worstCaseMs } from '../lib/functions';
+import type { MonitorConfig } from '../lib/config/schema';
+import type { HttpMonitor } from '../lib/monitors/http/schema';
 
 const close = (actual: number | undefined, expected: number, eps = 1e-9) => {
   assert.ok(actual !== undefined, `expected ${expected}, got undefined`);
@@ -194,8 +195,8 @@ describe('judge()', () => {
   });
 });
 
-function monitorOf(m: Record<string, unknown>): Monitor {
-  const { config, problems } = validateConfig({ monitors: [m] });
+function monitorOf(m: Record<string, unknown>): MonitorConfig {
+  const { config, problems } = validateFullConfig({ monitors: [m] });
   assert.deepEqual(problems, []);
   return config!.monitors[0]!;
 }
@@ -204,7 +205,7 @@ describe('budget', () => {
   test('worstCaseMs for an http monitor with the defaults is 140000', () => {
     // 10 samples, 1000 ms apart, each up to 3 x 3000 connect + 5000 read = 14000 ms.
     const m = monitorOf({ name: 'h', type: 'http', url: 'http://127.0.0.1/' });
-    assert.equal(m.type === 'http' && m.samples, 10);
+    assert.equal(m.type === 'http' && (m as HttpMonitor).samples, 10);
     assert.equal(worstCaseMs(m), 140_000);
   });
 
@@ -223,9 +224,9 @@ describe('budget', () => {
   test('runWorstCaseMs spreads over the concurrency slots and adds the margin', () => {
     const h = monitorOf({ name: 'h', type: 'http', url: 'http://127.0.0.1/' });
     const t = monitorOf({ name: 't', type: 'tcp', host: '127.0.0.1', port: 1 });
-    assert.equal(runWorstCaseMs([], 20, 1000), 0);
-    assert.equal(runWorstCaseMs([h, t], 20, 1000), 141_000);
-    assert.equal(runWorstCaseMs([h, t], 1, 1000), 231_000);
-    assert.equal(runWorstCaseMs([h, h, h], 2, 0), 210_000);
+    assert.equal(runWorstCaseMs([], 20, 1000, worstCaseMs), 0);
+    assert.equal(runWorstCaseMs([h, t], 20, 1000, worstCaseMs), 141_000);
+    assert.equal(runWorstCaseMs([h, t], 1, 1000, worstCaseMs), 231_000);
+    assert.equal(runWorstCaseMs([h, h, h], 2, 0, worstCaseMs), 210_000);
   });
 });

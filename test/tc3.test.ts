@@ -11,19 +11,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import type { Socket } from 'node:net';
 import { Client as SmsClient } from 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client';
 import { CommonClient } from 'tencentcloud-sdk-nodejs-common';
-import {
-  sha256Hex,
-  signTc3Request,
-  startTencentCloud,
-  tc3Authorization,
-  tc3CanonicalRequest,
-  tc3Date,
-  tc3Signature,
-  tc3StringToSign,
-  verifyTc3,
-  type TencentCloudStandIn,
-  type Tc3Request,
-} from '../dev/standins/tencent-cloud';
+import { sha256Hex, signTc3Request, startTencentCloud, tc3Authorization, tc3CanonicalRequest, tc3Date, tc3Signature, tc3StringToSign, verifyTc3, type TencentCloudStandIn, type Tc3Request } from '../dev/standins/tencent-cloud';
 import { normalisePhone, smsService, type SmsStandIn } from '../dev/standins/tc-sms';
 
 // ---------------------------------------------------------------------------------------------

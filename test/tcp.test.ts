@@ -3,12 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runTcp } from '../lib/monitors/tcp/run';
 import { probeTcp } from '../lib/probes/tcp';
-import { validateConfig } from '../lib/config/validate';
-import type { TcpMonitor } from '../lib/config/schema';
+import { validateFullConfig } from '../lib/functions';
+import type { TcpMonitor } from '../lib/monitors/tcp/schema';
 import { closedPort, tcpServer } from '../dev/standins/servers';
 
 function tcpMonitor(fields: Record<string, unknown>): TcpMonitor {
-  const { config, problems } = validateConfig({ monitors: [{ name: 'db', type: 'tcp', ...fields }] });
+  const { config, problems } = validateFullConfig({ monitors: [{ name: 'db', type: 'tcp', ...fields }] });
   assert.deepEqual(problems, []);
   const m = config!.monitors[0]!;
   assert.equal(m.type, 'tcp');

@@ -4,7 +4,7 @@
  * A permanent failure stops at once; an unknown outcome (the request went out, no answer) is
  * retried, since a duplicate beats a lost alert.
  */
-import type { ChannelConfig } from '../config/alerting-schema';
+import type { ChannelConfig } from '../config/channel-base';
 import { sleep } from '../util/abort';
 import { DeliveryError, type Channel, type FailureKind, type Notice, type Receipt } from './types';
 

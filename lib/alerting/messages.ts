@@ -3,7 +3,7 @@
  * labelled fields and an optional user template. Channels turn these into markdown, text or
  * HTML and fit them to their size limits with `fitMessage`.
  */
-import type { Locale } from '../config/alerting-schema';
+import type { Locale } from '../config/channel-base';
 import type { DetailTable } from '../report/record';
 import type { Notice, NoticeKind } from './types';
 import { fillTemplate, type TemplateField } from '../config/template';

@@ -5,13 +5,12 @@
  * channel never holds up the others.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ChannelConfig, Locale } from '../config/alerting-schema';
-import type { Config, Monitor } from '../config/schema';
+import type { ChannelConfig, Locale } from '../config/channel-base';
+import type { Config, MonitorConfig } from '../config/schema';
 import type { ResultRecord } from '../report/record';
 import { logJson } from '../report/log';
 import { openStore } from '../state/open';
 import { update, type StateStore } from '../state/types';
-import { lazyRequire } from '../util/lazy';
 import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
 import { advance, type Observation } from './incident';
 import {
@@ -75,7 +74,7 @@ export interface AlertingInput {
   /** Aborts when the run must return. */
   signal: AbortSignal;
   deadlineAt: number;
-  loadChannel?: ChannelLoader;
+  loadChannel: ChannelLoader;
   store?: StateStore;
   now?: () => number;
 }
@@ -105,10 +104,6 @@ function incidentId(since: string): string {
   return `${t.slice(0, 10).replace(/-/g, '')}-${t.slice(11, 16).replace(':', '')}-${randomBytes(2).toString('hex')}`;
 }
 
-/** The channels live in dist/lazy/channels.js: a run that sends nothing never loads them. */
-export const defaultLoader: ChannelLoader = async (type) =>
-  (await lazyRequire<typeof import('../channels/senders')>('channels').loadChannel(type)) as never;
-
 function fallbackNote(locale: Locale, channel: string, why: string): string {
   return locale === 'en'
     ? `Channel ${channel} could not deliver the notices below (${why}).`
@@ -121,7 +116,7 @@ export async function processAlerts(input: AlertingInput): Promise<AlertingSumma
   if (Object.keys(config.channels).length === 0) return summary;
   const now = input.now ?? Date.now;
   const store = input.store ?? openStore(config.state);
-  const load = input.loadChannel ?? defaultLoader;
+  const load = input.loadChannel;
   const runId = randomUUID();
   try {
     summary.alerts = await transition(store, input, now);
@@ -137,7 +132,7 @@ export async function processAlerts(input: AlertingInput): Promise<AlertingSumma
 
 async function transition(store: StateStore, input: AlertingInput, now: () => number): Promise<AlertRecord[]> {
   const { fn, config, results } = input;
-  const byName = new Map<string, Monitor>(config.monitors.map((m) => [m.name, m]));
+  const byName = new Map<string, MonitorConfig>(config.monitors.map((m) => [m.name, m]));
   const at = new Date(now()).toISOString();
   return update<FunctionState, AlertRecord[]>(store, stateKey(fn), (cur) => {
     const state: FunctionState = cur ? { monitors: { ...cur.monitors }, outbox: [...cur.outbox] } : emptyState();

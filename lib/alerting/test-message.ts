@@ -2,7 +2,6 @@
 import type { Config } from '../config/schema';
 import { UsageError } from '../config/errors';
 import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
-import { defaultLoader } from './process';
 import type { Notice } from './types';
 
 export function testNotice(channel: string, now = Date.now()): { notice: Notice; note: string } {
@@ -26,14 +25,14 @@ export function testNotice(channel: string, now = Date.now()): { notice: Notice;
 export async function sendTestMessage(
   config: Config,
   name: string,
-  opts: { timeLimitMs: number; loadChannel?: ChannelLoader },
+  opts: { timeLimitMs: number; loadChannel: ChannelLoader },
 ): Promise<DeliveryOutcome & { type: string; ms: number }> {
   const cfg = config.channels[name];
   if (!cfg) {
     const known = Object.keys(config.channels);
     throw new UsageError(`unknown channel "${name}" (${known.length ? `configured: ${known.join(', ')}` : 'no channels are configured'})`);
   }
-  const load = opts.loadChannel ?? defaultLoader;
+  const load = opts.loadChannel;
   const started = Date.now();
   const signal = AbortSignal.timeout(opts.timeLimitMs);
   const { notice, note } = testNotice(name);

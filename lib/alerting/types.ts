@@ -3,9 +3,10 @@
  * gets a batch of them and sends one grouped message (Gatus's provider shape: one file per
  * channel behind one interface, checked with `satisfies`).
  */
+import type { FailureKind } from '../util/failure-kind';
 import type { Reason } from '../report/codes';
 import type { DetailTable, Stats } from '../report/record';
-import type { Locale } from '../config/alerting-schema';
+import type { Locale } from '../config/channel-base';
 
 export type NoticeKind = 'alert' | 'reminder' | 'resolved';
 
@@ -32,13 +33,7 @@ export interface Notice {
 }
 
 /** How a failed delivery should be treated by the outbox. */
-export type FailureKind =
-  /** Not delivered, may succeed later (refused, HTTP 5xx, rate limit). */
-  | 'retry'
-  /** The request went out and no answer came: it may have arrived. Retried anyway. */
-  | 'unknown'
-  /** Will never succeed as configured (bad webhook, wrong password): stop retrying. */
-  | 'permanent';
+export type { FailureKind };
 
 export class DeliveryError extends Error {
   constructor(

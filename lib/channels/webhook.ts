@@ -7,7 +7,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import type { Locale } from '../config/alerting-schema';
+import type { Locale } from '../config/channel-base';
 import { cutUtf8, fillTemplate, templateValues, WORDS, type Templates } from '../alerting/messages';
 import { DeliveryError, type FailureKind, type Notice } from '../alerting/types';
 

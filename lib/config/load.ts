@@ -1,5 +1,5 @@
 /**
- * Finds, reads, interpolates and validates the config. Order (DESIGN.md): `--config FILE`,
+ * Finds, reads, interpolates and validates the config. Order (README "Use it"): `--config FILE`,
  * env SCF_MONITOR_CONFIG, the config beside the running bundle (the build writes
  * monitors.json there, so a cold start parses JSON, not YAML), then ./monitors.yaml.
  */
@@ -9,7 +9,7 @@ import type * as Yaml from 'yaml';
 import { ConfigError, type PathKey, type Problem } from './errors';
 import { interpolate } from './env';
 import { validateConfig } from './validate';
-import type { Config } from './schema';
+import type { Config, ConfigSchema } from './schema';
 import { IN_BUNDLE } from '../util/bundle';
 import { lazyRequire } from '../util/lazy';
 
@@ -101,6 +101,7 @@ export function parseConfigText(text: string, file: string): Parsed {
 
 /** Parse and validate config text; `missingEnv: 'ignore'` lets the build check structure without secrets. */
 export function checkConfig(
+  schema: ConfigSchema,
   text: string,
   file: string,
   env: NodeJS.ProcessEnv,
@@ -112,7 +113,7 @@ export function checkConfig(
   }
   const { value, missing, fromEnv } = interpolate(parsed.data, env);
   const unresolved = new Set(missing.map((p) => p.path.join('\0')));
-  const { config, problems } = validateConfig(value);
+  const { config, problems } = validateConfig(schema, value);
   const all =
     missingEnv === 'error'
       ? [...missing, ...problems.filter((p) => !unresolved.has(p.path.join('\0')))]
@@ -122,7 +123,8 @@ export function checkConfig(
   return { config, problems: [], fromEnv };
 }
 
-export function loadConfig(opts: LoadOptions = {}): Loaded {
+/** Find, read and validate the config against `schema` (a function's own, or the full one). */
+export function loadConfig(schema: ConfigSchema, opts: LoadOptions = {}): Loaded {
   const path = findConfig(opts);
   let text: string;
   try {
@@ -134,17 +136,18 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
   // A warm SCF instance runs the same config with the same environment again and again;
   // validating a thousand monitors each time costs more than reading the file.
   const key = `${path}\u0000${text}\u0000${JSON.stringify(env)}`;
+  const last = lastLoaded.get(schema);
   if (last?.key === key) return last.loaded;
-  const { config, problems, fromEnv } = checkConfig(text, path, env);
+  const { config, problems, fromEnv } = checkConfig(schema, text, path, env);
   if (!config) throw new ConfigError(problems, path);
   readCaFiles(config, dirname(path));
   const loaded = { config, path, fromEnv };
-  last = { key, loaded };
+  lastLoaded.set(schema, { key, loaded });
   return loaded;
 }
 
-/** The last config loaded, with what it was loaded from. Callers treat configs as read-only. */
-let last: { key: string; loaded: Loaded } | undefined;
+/** The last config loaded per schema, with what it was loaded from. Callers treat configs as read-only. */
+const lastLoaded = new WeakMap<ConfigSchema, { key: string; loaded: Loaded }>();
 
 /** `ca` is a PEM or a path to one, relative to the config file; the monitor or channel gets the PEM. */
 function readCaFiles(config: Config, base: string): void {
@@ -160,11 +163,14 @@ function readCaFiles(config: Config, base: string): void {
       return ca;
     }
   };
+  // Any monitor or channel type may take a `ca`; each schema says whether it does.
   config.monitors.forEach((m, i) => {
-    if (m.type === 'http' && m.ca !== undefined) m.ca = resolveCa(m.ca, ['monitors', i, 'ca']);
+    const withCa = m as { ca?: unknown };
+    if (typeof withCa.ca === 'string') withCa.ca = resolveCa(withCa.ca, ['monitors', i, 'ca']);
   });
   for (const [name, c] of Object.entries(config.channels)) {
-    if (c.type === 'email' && c.ca !== undefined) c.ca = resolveCa(c.ca, ['channels', name, 'ca']);
+    const withCa = c as { ca?: unknown };
+    if (typeof withCa.ca === 'string') withCa.ca = resolveCa(withCa.ca, ['channels', name, 'ca']);
   }
   if (problems.length) throw new ConfigError(problems);
 }

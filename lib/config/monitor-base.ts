@@ -1,7 +1,8 @@
 /** Fields every monitor type has, and small field schemas the per-type schemas share. */
+import { isIP } from 'node:net';
 import * as v from 'valibot';
 import { monitorAlert } from './alerting-schema';
-import { text } from './fields';
+import { int, text } from './fields';
 
 export const ratio = v.pipe(
   v.number('must be a number from 0 to 1'),
@@ -27,3 +28,31 @@ export const hostname = v.pipe(
   text('a host name or IP address'),
   v.regex(/^[^\s/:?#]+$|^\[[0-9a-fA-F:.]+\]$|^[0-9a-fA-F:.]+$/, 'must be a host name or IP address, without scheme or port'),
 );
+
+/** The seed's sampling: `samples` tries `intervalMs` apart, each with up to `attempts` connections. */
+export const sampling = {
+
+  samples: v.optional(int(1, 100), 10),
+  intervalMs: v.optional(int(0, 600_000), 1000),
+  connectTimeoutMs: v.optional(int(1, 120_000), 3000),
+  attempts: v.optional(int(1, 10), 3),
+};
+
+/** A DNS server as `ip`, `ip:port` or `[ipv6]:port`; port 53 when left out. */
+export const dnsServer = v.pipe(
+  v.string('must be a DNS server address'),
+  v.check((s) => parseDnsServer(s) !== undefined, 'must be an IP address, optionally with :port (10.0.0.51, 10.0.0.52:5353, [::1]:53)'),
+);
+
+export function parseDnsServer(s: string): { host: string; port: number } | undefined {
+  const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:\[\]]+)(?::(\d{1,5}))?$/.exec(s) ?? /^([^\[\]]*:[^\[\]]*)()$/.exec(s);
+  if (!m) return undefined;
+  const host = m[1] as string;
+  const port = m[2] ? Number(m[2]) : 53;
+  // Bracketed or bare IPv6, or IPv4 only where no brackets were used.
+  const family = isIP(host);
+  if (family === 0 || (family === 4 && s.startsWith('['))) return undefined;
+  if (port < 1 || port > 65535) return undefined;
+  return { host, port };
+}
+

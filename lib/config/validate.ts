@@ -1,6 +1,6 @@
 /** Schema validation turned into path-named problems, plus the checks a schema cannot make. */
 import * as v from 'valibot';
-import { config as configSchema, type Config } from './schema';
+import type { Config, ConfigSchema } from './schema';
 import type { PathKey, Problem } from './errors';
 
 type Issue = v.BaseIssue<unknown>;
@@ -34,7 +34,7 @@ function issueMessage(issue: Issue): string {
   return issue.message;
 }
 
-export function validateConfig(input: unknown): { config?: Config; problems: Problem[] } {
+export function validateConfig(configSchema: ConfigSchema, input: unknown): { config?: Config; problems: Problem[] } {
   // valibot's object and record schemas take arrays as mappings ({"0": ...}); a list where a
   // mapping belongs is a slip worth naming plainly, so those places are checked first.
   const shape = shapeProblems(input);

@@ -1,5 +1,5 @@
-/** kafkaLag's monitor type: ckafka. */
+/** kafkaLag: the ckafka monitors. */
+import { ckafka } from '../monitors/ckafka';
 import type { FunctionDef } from '../monitors/module';
-import { ckafkaRunner } from '../monitors/ckafka/runner';
 
-export const kafkaLag = { name: 'kafkaLag', runners: { ckafka: ckafkaRunner } } satisfies FunctionDef;
+export const kafkaLag: FunctionDef = { name: 'kafkaLag', monitors: [ckafka] };

@@ -1,5 +1,5 @@
-/** speedTest's monitor type: speedtest. */
+/** speedTest: the speedtest monitors. */
 import type { FunctionDef } from '../monitors/module';
-import { speedtestRunner } from '../monitors/speedtest/runner';
+import { speedtest } from '../monitors/speedtest';
 
-export const speedTest = { name: 'speedTest', runners: { speedtest: speedtestRunner } } satisfies FunctionDef;
+export const speedTest: FunctionDef = { name: 'speedTest', monitors: [speedtest] };

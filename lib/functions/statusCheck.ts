@@ -1,15 +1,7 @@
-/** statusCheck's monitor types: http, tcp and dns. */
-import { redactUrl } from '../report/redact';
-import { dnsTarget, runDns } from '../monitors/dns/run';
-import { runHttp } from '../monitors/http/run';
+/** statusCheck: the http, tcp and dns monitors. */
+import { dns } from '../monitors/dns';
+import { http } from '../monitors/http';
 import type { FunctionDef } from '../monitors/module';
-import { runTcp } from '../monitors/tcp/run';
+import { tcp } from '../monitors/tcp';
 
-export const statusCheck = {
-  name: 'statusCheck',
-  runners: {
-    http: { run: runHttp, target: (m) => redactUrl(m.url) },
-    tcp: { run: runTcp, target: (m) => `${m.host}:${m.port}` },
-    dns: { run: runDns, target: dnsTarget },
-  },
-} satisfies FunctionDef;
+export const statusCheck: FunctionDef = { name: 'statusCheck', monitors: [http, tcp, dns] };

@@ -30,3 +30,8 @@ export async function takeSamples<S>(
   }
   return { samples, cut: 'none' };
 }
+
+/** A sampled monitor's longest run: samples `intervalMs` apart start to start, each taking up to `perSampleMs`. */
+export function samplingWorstCaseMs(m: { samples: number; intervalMs: number }, perSampleMs: number): number {
+  return (m.samples - 1) * Math.max(m.intervalMs, perSampleMs) + perSampleMs;
+}

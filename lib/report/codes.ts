@@ -1,5 +1,5 @@
 /**
- * The one documented list of failure codes (DESIGN.md "Results"). Users alert and script on
+ * The one documented list of failure codes (README "Failure codes"). Users alert and script on
  * these strings, so a code is only ever added here, never renamed.
  */
 export const FAILURE_CODES = [

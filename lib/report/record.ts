@@ -1,10 +1,9 @@
-/** The result record (DESIGN.md "Results"): one per monitor per run, logged as one JSON line. */
+/**
+ * The result record: one per monitor per run, logged as one JSON line. Users script against
+ * its shape (README "Result records"). A monitor type adds its own detail (`lag`, `speed`)
+ * by augmenting ResultRecord from its own types file, so this file names no feature.
+ */
 import type { Reason } from './codes';
-import type { AlertingSummary } from '../alerting/process';
-import type { CanaryResult } from '../runtime/canary';
-import type { HeartbeatResult } from '../runtime/heartbeat';
-import type { GroupLagDetail } from '../monitors/ckafka/types';
-import type { SpeedDetail } from '../monitors/speedtest/types';
 
 /**
  * Rows an alert shows under its reasons (the worst nodes, the worst partitions): an HTML table
@@ -60,19 +59,5 @@ export interface ResultRecord {
    */
   subject?: string;
   table?: DetailTable;
-  lag?: GroupLagDetail;
-  speed?: SpeedDetail;
   samples: SampleRecord[];
-}
-
-export interface Summary extends AlertingSummary {
-  function: string;
-  startedAt: string;
-  durationMs: number;
-  ok: boolean;
-  results: ResultRecord[];
-  /** Set when incidents or delivery could not run at all (the state store was unreachable). */
-  alertingError?: string;
-  canary?: CanaryResult;
-  heartbeat?: HeartbeatResult;
 }

@@ -1,28 +1,17 @@
 /**
- * The longest a monitor can take when everything times out, for `validate`'s warning that a
- * function's timeout is too short. Redirect hops are not counted (each would add its own).
+ * The longest a function's run can take when everything times out, for `validate`'s warning
+ * that a function's timeout is too short. Each monitor type knows its own worst case
+ * (MonitorModule.worstCaseMs); redirect hops are not counted (each would add its own).
  */
-import type { Monitor } from '../config/schema';
-
-export function worstCaseMs(m: Monitor): number {
-  // Servers are asked in parallel; each may use every attempt.
-  if (m.type === 'dns') return m.attempts * m.timeoutMs;
-  if (m.type === 'speedtest') {
-    // chinaz reads its node page first (bounded by nodeTimeoutMs); scf-regions knows its nodes.
-    // Then rounds of `concurrency` nodes, each bounded by nodeTimeoutMs, retries included.
-    const nodes = m.select.maxNodes ?? (m.provider === 'scf-regions' ? m.regions.length : 100);
-    return (m.provider === 'chinaz' ? m.nodeTimeoutMs : 0) + Math.ceil(nodes / m.concurrency) * m.nodeTimeoutMs;
-  }
-  // ckafka: the group list (all-groups mode), then per group its info and two rounds of offset
-  // pages (the first page, then the rest four at a time), each call retried up to 4 times.
-  // Groups run four at a time, so a handful of groups costs about the same.
-  if (m.type === 'ckafka') return (m.groups ? 3 : 4) * 4 * m.apiTimeoutMs;
-  const perSample = m.attempts * m.connectTimeoutMs + (m.type === 'http' ? m.readTimeoutMs : 0);
-  return (m.samples - 1) * Math.max(m.intervalMs, perSample) + perSample;
-}
+import type { MonitorConfig } from '../config/schema';
 
 /** Monitors share `concurrency` slots: the run takes at least the longest one, and at least the total spread over the slots. */
-export function runWorstCaseMs(monitors: readonly Monitor[], concurrency: number, marginMs: number): number {
+export function runWorstCaseMs(
+  monitors: readonly MonitorConfig[],
+  concurrency: number,
+  marginMs: number,
+  worstCaseMs: (m: MonitorConfig) => number,
+): number {
   if (monitors.length === 0) return 0;
   const each = monitors.map(worstCaseMs);
   return Math.ceil(Math.max(Math.max(...each), each.reduce((a, b) => a + b, 0) / concurrency)) + marginMs;

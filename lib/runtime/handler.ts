@@ -4,13 +4,16 @@
  * time limit still leaves every finished result in the log.
  */
 import { loadConfig, type LoadOptions } from '../config/load';
-import type { Monitor, MonitorType } from '../config/schema';
+import type { MonitorConfig } from '../config/schema';
 import type { ChannelLoader } from '../alerting/deliver';
 import { processAlerts, type AlertingSummary } from '../alerting/process';
-import { runnerFor, type FunctionDef } from '../monitors/module';
+import { loadChannel } from '../channels/load';
+import { moduleFor, type FunctionDef } from '../monitors/module';
 import { blameNetwork, checkCanary, type CanaryResult } from './canary';
+import { functionSchema } from './config';
 import { flushLog, logJson } from '../report/log';
-import type { ResultRecord, Summary } from '../report/record';
+import type { ResultRecord } from '../report/record';
+import type { Summary } from './summary';
 import { judge } from '../monitors/verdict';
 import { openStore } from '../state/open';
 import type { StateStore } from '../state/types';
@@ -23,14 +26,14 @@ import { parseMessage, selectMonitors } from './selection';
 const DEFAULT_TIME_LIMIT_MS = 60_000;
 const HEARTBEAT_TIMEOUT_MS = 5000;
 
-function notRun(def: FunctionDef, m: Monitor): ResultRecord {
-  const planned = 'samples' in m ? m.samples : 1;
+function notRun(def: FunctionDef, m: MonitorConfig): ResultRecord {
+  const planned = 'samples' in m && typeof m.samples === 'number' ? m.samples : 1;
   return {
     timestamp: new Date().toISOString(),
     function: def.name,
     monitor: m.name,
     type: m.type,
-    target: runnerFor(def, m).target(m),
+    target: moduleFor(def, m).target(m),
     ...judge([], { minSuccessRate: 0, maxMeanMs: Infinity }, planned, 'between'),
     durationMs: 0,
     samples: [],
@@ -41,6 +44,8 @@ function notRun(def: FunctionDef, m: Monitor): ResultRecord {
 export interface RunOptions extends LoadOptions {
   store?: StateStore;
   loadChannel?: ChannelLoader;
+  /** Every monitor type of the deployment (the catalog's list); a bundle has it built in. */
+  allMonitorTypes?: readonly string[];
 }
 
 export async function runDefinedFunction(
@@ -51,8 +56,8 @@ export async function runDefinedFunction(
 ): Promise<Summary> {
   const startedAt = Date.now();
   const fn = def.name;
-  const { config } = loadConfig(opts);
-  const monitors = selectMonitors(config.monitors, Object.keys(def.runners) as MonitorType[], parseMessage(event));
+  const { config } = loadConfig(functionSchema(def, opts.allMonitorTypes), opts);
+  const monitors = selectMonitors(config.monitors, def.monitors.map((m) => m.type), parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
   const alerting = Object.keys(config.channels).length > 0;
   const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs, alerting ? alertReserveMs(limit) : 0);
@@ -74,7 +79,7 @@ export async function runDefinedFunction(
       config.concurrency,
       deadline.signal,
       async (m) => {
-        const out = await runnerFor(def, m).run(m, ctx);
+        const out = await moduleFor(def, m).run(m, ctx);
         return Array.isArray(out) ? Promise.all(out.map(finish)) : [await finish(out)];
       },
       async (m) => [await finish(notRun(def, m))],
@@ -94,7 +99,7 @@ export async function runDefinedFunction(
           signal: deadline.finalSignal,
           deadlineAt: deadline.finalAt,
           store: store(),
-          ...(opts.loadChannel ? { loadChannel: opts.loadChannel } : {}),
+          loadChannel: opts.loadChannel ?? loadChannel,
         });
       } catch (err) {
         // The results above are already logged; say plainly that alerting could not run.

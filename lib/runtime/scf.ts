@@ -1,4 +1,4 @@
-/** The SCF event and context shapes this project relies on (DESIGN.md "SCF facts"). */
+/** The SCF event and context shapes this project relies on (README "Deploy", and Tencent's SCF documents). */
 import { randomUUID } from 'node:crypto';
 
 export type TimerEvent = {

@@ -4,7 +4,7 @@
  * function's types. A name asked for by name runs even when `enabled: false`.
  */
 import { UsageError } from '../config/errors';
-import type { Monitor, MonitorType } from '../config/schema';
+import type { MonitorConfig } from '../config/schema';
 import type { ScfEvent } from './scf';
 
 export interface Selector {
@@ -37,7 +37,7 @@ export function parseMessage(event: ScfEvent | undefined | null): Selector {
   return out;
 }
 
-export function selectMonitors(all: readonly Monitor[], types: readonly MonitorType[], sel: Selector): Monitor[] {
+export function selectMonitors(all: readonly MonitorConfig[], types: readonly string[], sel: Selector): MonitorConfig[] {
   const ofFunction = all.filter((m) => types.includes(m.type));
   if (!sel.monitors?.length && !sel.tags?.length) return ofFunction.filter((m) => m.enabled);
 

@@ -1,5 +1,5 @@
 /**
- * The state store (DESIGN.md): one small interface with a file store as the embedded default
+ * The state store: one small interface with a file store as the embedded default
  * and Redis for production. Values are JSON. Every update is a compare-and-set on a version,
  * so two invocations racing on one key never both win: the loser re-reads and re-applies.
  */

@@ -4,7 +4,7 @@
  * (AuthFailure.SignatureFailure, RequestLimitExceeded ...) or ours for transport failures
  * (CONNECT_REFUSED, TIMEOUT, NO_CREDENTIALS).
  */
-import type { FailureKind } from '../alerting/types';
+import type { FailureKind } from '../util/failure-kind';
 
 export class TencentApiError extends Error {
   constructor(

@@ -3,7 +3,6 @@
  * temporary credentials in TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN and rotates them, so
  * they are read for every client, never cached; the session token must travel with them.
  */
-import type { Config } from '../config/schema';
 import type { TencentApiConfig } from '../config/tencent-schema';
 import { TencentApiError } from './api-error';
 
@@ -28,15 +27,4 @@ export function resolveCredential(cfg: Pick<TencentApiConfig, 'secretId' | 'secr
   }
   const token = cfg.sessionToken ?? env.TENCENTCLOUD_SESSIONTOKEN;
   return { secretId, secretKey, ...(token ? { token } : {}) };
-}
-
-/** What in the config calls Tencent Cloud with the role's credentials (no secretId of its own). */
-export function roleCredentialUsers(config: Config): string[] {
-  const users: string[] = [];
-  for (const [name, c] of Object.entries(config.channels)) if (c.type === 'sms' && !c.secretId) users.push(`channel ${name}`);
-  for (const m of config.monitors) {
-    const calls = m.type === 'ckafka' || (m.type === 'speedtest' && m.provider === 'scf-regions');
-    if (calls && !m.secretId) users.push(`monitor ${m.name}`);
-  }
-  return users;
 }

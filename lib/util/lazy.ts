@@ -1,28 +1,30 @@
 /**
- * Code that only some runs need (the YAML parser, the Redis client, the alert channels,
- * nodemailer and the SMS SDK client) is built into dist/lazy/<name>.js and required on first use, so a healthy cold
- * start never pays to load it. From source (tsx, tests) it comes from node_modules or lib/.
+ * Libraries that only some runs need (the YAML parser, the Redis client, nodemailer and the
+ * SMS SDK client) are built into dist/lazy/<name>.js and required on first use, so a healthy
+ * cold start never pays to load them. From source (tsx, tests) they come from node_modules.
+ * Lazy code of our own (the channel senders) names its files through `lazyPath`.
  */
 import { basename, join } from 'node:path';
 import { IN_BUNDLE } from './bundle';
 
-/** Each lazy module and what scripts/build.ts bundles into dist/lazy/<name>.js. */
+/** Each lazy library and what scripts/build.ts bundles into dist/lazy/<name>.js. */
 export const LAZY_MODULES = {
   yaml: 'yaml',
   ioredis: 'ioredis',
   nodemailer: 'nodemailer',
-  channels: './lib/channels/senders.ts',
   smsClient: 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client',
 } as const;
 export type LazyModule = keyof typeof LAZY_MODULES;
 
+/** dist/lazy/<name>.js, seen from a function bundle (dist/) or from another lazy module (dist/lazy/). */
+export function lazyPath(name: string): string {
+  const dir = basename(__dirname) === 'lazy' ? __dirname : join(__dirname, 'lazy');
+  // Joined at run time, so esbuild does not follow it into the calling bundle.
+  return [dir, `${name}.js`].join('/');
+}
+
 export function lazyRequire<T>(name: LazyModule): T {
-  if (IN_BUNDLE) {
-    // Called from a function bundle (dist/) or from another lazy module (dist/lazy/).
-    const dir = basename(__dirname) === 'lazy' ? __dirname : join(__dirname, 'lazy');
-    // A computed path keeps esbuild from inlining the module into the calling bundle.
-    return require([dir, `${name}.js`].join('/')) as T;
-  }
+  if (IN_BUNDLE) return require(lazyPath(name)) as T;
   switch (name) {
     case 'yaml':
       return require('yaml') as T;
@@ -32,8 +34,5 @@ export function lazyRequire<T>(name: LazyModule): T {
       return require('nodemailer') as T;
     case 'smsClient':
       return require('tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client') as T;
-    case 'channels':
-      // Computed, for the same reason: esbuild must not follow it into the function bundle.
-      return require(['..', 'channels', 'senders'].join('/')) as T;
   }
 }

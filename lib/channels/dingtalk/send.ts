@@ -9,7 +9,7 @@
  * - 20 messages a minute per robot, then 10 minutes of 130101 "send too fast".
  */
 import { createHmac } from 'node:crypto';
-import type { DingtalkChannelConfig } from '../../config/alerting-schema';
+import type { DingtalkChannelConfig } from './schema';
 import { fitMessage, messageTitle, tableLines, viewNotice } from '../../alerting/messages';
 import { DeliveryError, type Channel, type Notice, type Receipt } from '../../alerting/types';
 import { customBlock, inline, moreText, peerText, postJson } from '../webhook';
@@ -126,3 +126,6 @@ export const dingtalk = {
     return interpret(url.host, answer.errcode, answer.errmsg, secrets);
   },
 } satisfies Channel<DingtalkChannelConfig>;
+
+/** What lib/channels/load.ts takes from this file. */
+export { dingtalk as sender };

@@ -6,7 +6,7 @@
  */
 import type Nodemailer from 'nodemailer';
 import type { NodemailerError, SMTPTransportOptions } from 'nodemailer';
-import type { EmailChannelConfig } from '../../config/alerting-schema';
+import type { EmailChannelConfig } from './schema';
 import { lazyRequire } from '../../util/lazy';
 import { contextWithCa } from '../../util/trust';
 import type { DetailTable } from '../../report/record';
@@ -185,3 +185,6 @@ export const email = {
     }
   },
 } satisfies Channel<EmailChannelConfig>;
+
+/** What lib/channels/load.ts takes from this file. */
+export { email as sender };

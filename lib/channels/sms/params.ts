@@ -4,12 +4,10 @@
  * makes SendSms refuse the message. So each value is built to fit and still say something: a
  * short status word, a clock time, the monitor name cut with a count of the others.
  */
-import type { Locale } from '../../config/alerting-schema';
+import type { Locale } from '../../config/channel-base';
+import type { SmsParamField } from './schema';
 import type { FailureCode } from '../../report/codes';
 import type { Notice, NoticeKind } from '../../alerting/types';
-
-export const SMS_PARAM_FIELDS = ['monitor', 'status', 'time', 'reason', 'count'] as const;
-export type SmsParamField = (typeof SMS_PARAM_FIELDS)[number];
 
 const STATUS: Record<Locale, Record<NoticeKind, string>> = {
   'zh-CN': { alert: '告警', reminder: '未恢复', resolved: '已恢复' },

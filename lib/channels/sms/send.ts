@@ -5,7 +5,7 @@
  * is reported and the rest count as delivered. The SDK is its own lazy module, loaded on the
  * first SMS only.
  */
-import type { SmsChannelConfig } from '../../config/alerting-schema';
+import type { SmsChannelConfig } from './schema';
 import { isTencentApiError, RATE_LIMIT_WAIT_MS, type TencentApiError } from '../../tencent/api-error';
 import { callApi, type ApiClient } from '../../tencent/call';
 import { tencentClientConfig } from '../../tencent/client-config';
@@ -121,3 +121,6 @@ export const sms = {
     return receipt;
   },
 } satisfies Channel<SmsChannelConfig>;
+
+/** What lib/channels/load.ts takes from this file. */
+export { sms as sender };

@@ -4,7 +4,7 @@
  * document 91770); `<@userid>` in the content mentions a member. Its markdown has no tables,
  * so fields are quote lines.
  */
-import type { WecomChannelConfig } from '../../config/alerting-schema';
+import type { WecomChannelConfig } from './schema';
 import { fitMessage, messageTitle, tableLines, viewNotice } from '../../alerting/messages';
 import { DeliveryError, type Channel, type Notice, type Receipt } from '../../alerting/types';
 import { customBlock, inline, moreText, peerText, postJson } from '../webhook';
@@ -74,3 +74,6 @@ export const wecom = {
     return interpret(url.host, answer.errcode, answer.errmsg, url.searchParams.get('key'));
   },
 } satisfies Channel<WecomChannelConfig>;
+
+/** What lib/channels/load.ts takes from this file. */
+export { wecom as sender };

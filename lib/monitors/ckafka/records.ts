@@ -1,5 +1,5 @@
 /**
- * Result records of a ckafka monitor (DESIGN.md "Results"): one per consumer group, with the
+ * Result records of a ckafka monitor (README "Result records"): one per consumer group, with the
  * group as `subject`, its lag detail and the worst partitions as the alert's table; and the
  * failure records whose reasons name the instance and Tencent's error code.
  */

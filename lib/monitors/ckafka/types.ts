@@ -84,3 +84,10 @@ export interface Observation {
   /** Per topic: [partition, committed offset (-1: none), counted lag (null: unknown)]. */
   topics: Record<string, [number, number, number | null][]>;
 }
+
+declare module '../../report/record' {
+  interface ResultRecord {
+    /** ckafka: the consumer group's lag, partitions and status. */
+    lag?: GroupLagDetail;
+  }
+}

@@ -5,7 +5,8 @@
  */
 import { getServers } from 'node:dns';
 import { isIP } from 'node:net';
-import { parseDnsServer, type DnsMonitor } from '../../config/schema';
+import { parseDnsServer } from '../../config/monitor-base';
+import type { DnsMonitor } from './schema';
 import type { FailureCode, Reason } from '../../report/codes';
 import type { ResultRecord, SampleRecord } from '../../report/record';
 import { roundMs } from '../../report/stats';

@@ -1,5 +1,6 @@
 /** The `http` monitor: samples through the HTTP prober, judged against `expect`. */
-import { parseDnsServer, type HttpMonitor } from '../../config/schema';
+import { parseDnsServer } from '../../config/monitor-base';
+import type { HttpMonitor } from './schema';
 import type { Reason } from '../../report/codes';
 import type { ResultRecord, SampleRecord } from '../../report/record';
 import { roundMs } from '../../report/stats';

@@ -66,3 +66,10 @@ export interface SpeedDetail {
   nodes: NodeResult[];
   aggregates: SpeedAggregates;
 }
+
+declare module '../../report/record' {
+  interface ResultRecord {
+    /** speedtest: the provider, every node's result and the aggregates. */
+    speed?: SpeedDetail;
+  }
+}

@@ -1,5 +1,5 @@
 /** The `tcp` monitor: connect `samples` times; success rate, mean and std of connect time. */
-import type { TcpMonitor } from '../../config/schema';
+import type { TcpMonitor } from './schema';
 import type { ResultRecord } from '../../report/record';
 import { roundMs } from '../../report/stats';
 import { probeTcp } from '../../probes/tcp';

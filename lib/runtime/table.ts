@@ -1,5 +1,6 @@
 /** The CLI's readable view of a summary: one row per monitor, the first reason as detail. */
-import type { ResultRecord, Summary } from './record';
+import type { ResultRecord } from '../report/record';
+import type { Summary } from './summary';
 
 /** Display width: CJK and full-width characters take two columns (monitor names are often Chinese). */
 export function displayWidth(s: string): number {

@@ -1,0 +1,14 @@
+/** The `ckafka` monitor type (kafkaLag). */
+import { defineMonitor } from '../module';
+import { ckafkaRunner } from './runner';
+import { ckafkaMonitor } from './schema';
+
+export const ckafka = defineMonitor({
+  schema: ckafkaMonitor,
+  ...ckafkaRunner,
+  // The group list (all-groups mode), then per group its info and two rounds of offset pages
+  // (the first page, then the rest four at a time), each call retried up to 4 times. Groups run
+  // four at a time, so a handful of groups costs about the same.
+  worstCaseMs: (m) => (m.groups ? 3 : 4) * 4 * m.apiTimeoutMs,
+  usesRoleCredentials: (m) => !m.secretId,
+});

@@ -1,0 +1,12 @@
+/** The `dns` monitor type (statusCheck). */
+import { defineMonitor } from '../module';
+import { dnsTarget, runDns } from './run';
+import { dnsMonitor } from './schema';
+
+export const dns = defineMonitor({
+  schema: dnsMonitor,
+  run: runDns,
+  target: dnsTarget,
+  // Servers are asked in parallel; each may use every attempt.
+  worstCaseMs: (m) => m.attempts * m.timeoutMs,
+});

@@ -1,0 +1,30 @@
+/**
+ * The config a function validates: its own monitor types in full, every channel, and the
+ * monitors of other functions by their common fields only, so a bundle carries no other
+ * type's schema. The build puts the names of every type into the bundle (__SCF_MONITOR_TYPES__),
+ * so a misspelt type is still an error there.
+ */
+import { CHANNEL_SCHEMAS } from '../channels';
+import { configSchema, type ConfigSchema } from '../config/schema';
+import type { FunctionDef } from '../monitors/module';
+
+declare const __SCF_MONITOR_TYPES__: readonly string[] | undefined;
+
+const BUILT_IN_TYPES: readonly string[] | undefined = typeof __SCF_MONITOR_TYPES__ === 'undefined' ? undefined : __SCF_MONITOR_TYPES__;
+
+const cache = new WeakMap<FunctionDef, ConfigSchema>();
+
+/** `allTypes`: every monitor type of the deployment, when the caller knows them (the CLI's catalog). */
+export function functionSchema(def: FunctionDef, allTypes: readonly string[] | undefined = BUILT_IN_TYPES): ConfigSchema {
+  const hit = cache.get(def);
+  if (hit && allTypes === BUILT_IN_TYPES) return hit;
+  const own = def.monitors.map((m) => m.type);
+  const schema = configSchema({
+    monitors: def.monitors.map((m) => m.schema),
+    channels: CHANNEL_SCHEMAS,
+    otherMonitorTypes: allTypes ? allTypes.filter((t) => !own.includes(t)) : undefined,
+    anyOtherType: allTypes === undefined,
+  });
+  if (allTypes === BUILT_IN_TYPES) cache.set(def, schema);
+  return schema;
+}
