@@ -14,8 +14,12 @@ const STATUS: Record<Locale, Record<NoticeKind, string>> = {
   en: { alert: 'DOWN', reminder: 'STILL', resolved: 'OK' },
 };
 
-/** A word or two per failure code, short enough for a 6-character variable. */
-const REASON: Record<Locale, Record<FailureCode, string>> = {
+/**
+ * A word or two per failure code, short enough for a 6-character variable. A code added
+ * without a word here is sent as the code itself, cut to fit: a new monitor type need not
+ * touch the SMS channel.
+ */
+const REASON: Record<Locale, Partial<Record<FailureCode, string>>> = {
   'zh-CN': {
     DNS_ERROR: '解析失败',
     CONNECT_REFUSED: '连接被拒',
@@ -149,7 +153,7 @@ export function smsParams(notices: readonly Notice[], o: SmsParamOptions): strin
       }
       case 'reason': {
         const code = first.reasons[0]?.code;
-        return code ? take(REASON[o.locale][code], max) : '';
+        return code ? take(REASON[o.locale][code] ?? code, max) : '';
       }
       case 'count':
         return take(String(notices.length), max);
