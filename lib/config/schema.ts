@@ -7,7 +7,7 @@
  * 0.7, mean 5 s). `scripts/schema.ts` turns the full config into schema/monitors.schema.json.
  */
 import * as v from 'valibot';
-import { alerts, state } from './alerting-schema';
+import { alerts, state, type MonitorAlert } from './alerting-schema';
 import type { ChannelConfig } from './channel-base';
 import { httpUrl, int } from './fields';
 import { monitorBase } from './monitor-base';
@@ -17,9 +17,14 @@ const canary = v.strictObject({
   url: httpUrl,
   timeoutMs: v.optional(int(1, 60_000), 3000),
   insecure: v.optional(v.boolean('must be true or false'), false),
-});/** What the runtime and alerting may read of any monitor; each type reads the rest. */
-const anyMonitor = v.object({ ...monitorBase, type: v.string() });
-export type MonitorConfig = v.InferOutput<typeof anyMonitor>;
+});/** What the runtime and alerting may read of any monitor (monitorBase's fields); each type reads the rest. */
+export interface MonitorConfig {
+  name: string;
+  type: string;
+  tags: string[];
+  enabled: boolean;
+  alert?: MonitorAlert;
+}
 
 /** An object schema (or a pipe of one) whose `type` is a literal: a variant of the config's lists. */
 export type TypedSchema = v.VariantOptions<'type'>[number] & { entries: { type: { literal: string } } };
