@@ -6,7 +6,7 @@ import * as v from 'valibot';
 import { parseCron } from '../util/cron';
 import { int, text } from './fields';
 
-const cron = v.pipe(
+export const cron = v.pipe(
   v.string('must be a 5-field cron expression'),
   v.check((s) => {
     try {
@@ -18,7 +18,7 @@ const cron = v.pipe(
   }, 'not a valid 5-field cron expression (minute hour day-of-month month day-of-week)'),
 );
 
-const timezone = v.pipe(
+export const timezone = v.pipe(
   v.string('must be an IANA time zone'),
   v.check((tz) => {
     try {

@@ -16,3 +16,25 @@ export const httpUrl = v.pipe(
   v.check((s) => URL.canParse(s), 'not a valid URL'),
   v.check((s) => /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL'),
 );
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90s", "5m", "1h30m", "2d" (or a number of seconds) in milliseconds; undefined when it is not one. */
+export function parseDuration(input: string | number): number | undefined {
+  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input * 1000 : undefined;
+  const s = input.trim();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(s)) return undefined;
+  let total = 0;
+  for (const [, n, unit] of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(n) * UNIT_MS[unit as string]!;
+  return total;
+}
+
+/** A duration written "30s", "5m", "1h30m" or "2d" (or seconds as a number), in milliseconds after validation. */
+export const duration = (minMs: number, maxMs: number) =>
+  v.pipe(
+    v.union([v.string(), v.number()], 'must be a duration such as "30s", "5m", "1h" or "2d"'),
+    v.transform((x) => parseDuration(x) ?? Number.NaN),
+    v.check((ms) => !Number.isNaN(ms), 'must be a duration such as "30s", "5m", "1h" or "2d"'),
+    v.check((ms) => ms >= minMs, `must be at least ${minMs / 1000} s`),
+    v.check((ms) => ms <= maxMs, `must be at most ${maxMs / 86_400_000} days`),
+  );

@@ -56,3 +56,10 @@ export function parseDnsServer(s: string): { host: string; port: number } | unde
   return { host, port };
 }
 
+
+/** For monitors addressed by URL (`/ping/<name>`, `/report/<name>`): what a path segment carries plainly. */
+export const urlName = v.pipe(
+  text('a name'),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, 'is part of a URL: letters, digits, ".", "_" and "-", at most 80, starting with a letter or digit'),
+);
+

@@ -9,7 +9,7 @@
 import * as v from 'valibot';
 import { alerts, state, type MonitorAlert } from './alerting-schema';
 import type { ChannelConfig } from './channel-base';
-import { httpUrl, int } from './fields';
+import { httpUrl, int, text } from './fields';
 import { monitorBase } from './monitor-base';
 
 /** Our own network, checked first: when it fails, failing targets are PROBE_NETWORK. */
@@ -17,7 +17,19 @@ const canary = v.strictObject({
   url: httpUrl,
   timeoutMs: v.optional(int(1, 60_000), 3000),
   insecure: v.optional(v.boolean('must be true or false'), false),
-});/** What the runtime and alerting may read of any monitor (monitorBase's fields); each type reads the rest. */
+});/** The ingest function (pings and host reports): who may send, and how much. */
+const ingest = v.strictObject({
+  /** Accepted for any check or host that has no token of its own. */
+  token: v.optional(text('a token')),
+  /** Pings (or reports) one check may send a minute; more get 429. Healthchecks allows 5. */
+  rateLimitPerMinute: v.optional(int(1, 10_000), 5),
+  /** Of a ping's body, this many bytes are kept and shown in the alert; the rest is cut. */
+  keepBodyBytes: v.optional(int(0, 100_000), 10_240),
+  /** A request body larger than this is refused with 413. */
+  maxBodyBytes: v.optional(int(1024, 1_048_576), 102_400),
+});
+
+/** What the runtime and alerting may read of any monitor (monitorBase's fields); each type reads the rest. */
 export interface MonitorConfig {
   name: string;
   type: string;
@@ -52,6 +64,7 @@ const entries = (monitor: v.GenericSchema<unknown, MonitorConfig>, channel: v.Ge
   /** Pinged after every completed run (a dead-man's switch such as Healthchecks); one URL or one per function. */
   heartbeatUrl: v.optional(v.union([httpUrl, v.record(v.string(), httpUrl)], 'must be a URL or a mapping of function name to URL')),
   state: v.optional(state, { type: 'file', path: '/tmp/scf-monitor' }),
+  ingest: v.optional(ingest, {}),
   channels: v.optional(v.record(v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, 'channel names are letters, digits, _, . and -')), channel), {}),
   alerts: v.optional(alerts, {}),
   monitors: v.pipe(v.array(monitor, 'must be a list of monitors'), v.minLength(1, 'must list at least one monitor')),
@@ -73,3 +86,4 @@ export function configSchema(parts: SchemaParts) {
 export type ConfigSchema = ReturnType<typeof configSchema>;
 export type Config = v.InferOutput<ConfigSchema>;
 export type CanaryConfig = v.InferOutput<typeof canary>;
+export type IngestConfig = v.InferOutput<typeof ingest>;

@@ -11,12 +11,15 @@ import { validateConfig } from '../config/validate';
 import type { FunctionDef, MonitorModule } from '../monitors/module';
 import type { Summary } from '../runtime/summary';
 import { runDefinedFunction, type RunOptions } from '../runtime/handler';
+import type { HttpHandler } from '../runtime/serve';
+import { handleIngest, type IngestOptions } from '../ingest/handler';
 import type { ScfContext, ScfEvent } from '../runtime/scf';
+import { heartbeatCheck } from './heartbeatCheck';
 import { kafkaLag } from './kafkaLag';
 import { speedTest } from './speedTest';
 import { statusCheck } from './statusCheck';
 
-export const FUNCTIONS = { statusCheck, speedTest, kafkaLag } satisfies Record<string, FunctionDef>;
+export const FUNCTIONS = { statusCheck, speedTest, kafkaLag, heartbeatCheck } satisfies Record<string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
@@ -79,4 +82,15 @@ export function validateFullConfig(input: unknown): ReturnType<typeof validateCo
 
 export function checkFullConfig(text: string, file: string, env: NodeJS.ProcessEnv, missingEnv: 'error' | 'ignore' = 'error'): ReturnType<typeof checkConfig> {
   return checkConfig(FULL_CONFIG_SCHEMA, text, file, env, missingEnv);
+}
+
+/** The HTTP functions (behind function URLs), for `scf-monitor serve`. */
+export const HTTP_FUNCTIONS = {
+  ingest: (opts: IngestOptions = {}): HttpHandler => (event) => handleIngest(event, { allMonitorTypes: MONITOR_TYPE_NAMES, ...opts }),
+} satisfies Record<string, (opts?: IngestOptions) => HttpHandler>;
+
+export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;
+
+export function isHttpFunctionName(name: string): name is HttpFunctionName {
+  return Object.hasOwn(HTTP_FUNCTIONS, name);
 }

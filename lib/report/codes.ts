@@ -26,6 +26,11 @@ export const FAILURE_CODES = [
   'STALL',
   'WARN',
   'REWIND',
+  'HEARTBEAT_MISSED',
+  'HEARTBEAT_FAILED',
+  'NO_DATA',
+  'HOST_UNREACHABLE',
+  'HOST_THRESHOLD',
 ] as const;
 
 export type FailureCode = (typeof FAILURE_CODES)[number];

@@ -46,6 +46,8 @@ export interface RunOptions extends LoadOptions {
   loadChannel?: ChannelLoader;
   /** Every monitor type of the deployment (the catalog's list); a bundle has it built in. */
   allMonitorTypes?: readonly string[];
+  /** The clock monitors judge elapsed time by (tests). */
+  now?: () => number;
 }
 
 export async function runDefinedFunction(
@@ -73,7 +75,7 @@ export async function runDefinedFunction(
       logJson(record);
       return record;
     };
-    const ctx = { functionName: fn, signal: deadline.signal, deadlineAt: deadline.at, store };
+    const ctx = { functionName: fn, signal: deadline.signal, deadlineAt: deadline.at, store, ...(opts.now ? { now: opts.now } : {}) };
     const perMonitor = await runPool(
       monitors,
       config.concurrency,

@@ -44,6 +44,11 @@ const REASON: Record<Locale, Partial<Record<FailureCode, string>>> = {
     STALL: '消费停滞',
     WARN: '积压增长',
     REWIND: '位点回退',
+    HEARTBEAT_MISSED: '心跳超时',
+    HEARTBEAT_FAILED: '任务失败',
+    NO_DATA: '无数据',
+    HOST_UNREACHABLE: '主机失联',
+    HOST_THRESHOLD: '主机超限',
   },
   en: {
     DNS_ERROR: 'DNS',
@@ -69,6 +74,11 @@ const REASON: Record<Locale, Partial<Record<FailureCode, string>>> = {
     STALL: 'STALL',
     WARN: 'LAG UP',
     REWIND: 'REWIND',
+    HEARTBEAT_MISSED: 'NO PING',
+    HEARTBEAT_FAILED: 'FAILED',
+    NO_DATA: 'NO DATA',
+    HOST_UNREACHABLE: 'HOST DOWN',
+    HOST_THRESHOLD: 'HOST HIGH',
   },
 };
 
