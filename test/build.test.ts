@@ -153,6 +153,9 @@ describe('build', () => {
     // The SMS client's SDK is named (lazy.ts loads it from dist/lazy/) but its code is not inlined.
     assert.ok(!bundle.includes('SDK_NODEJS_'), 'the Tencent Cloud SDK is inlined in the statusCheck bundle');
     assert.ok(readFileSync(join(dist, 'lazy', 'smsClient.js'), 'utf8').includes('SDK_NODEJS_'), 'the SDK is in lazy/smsClient.js');
+    // kafkaLag needs the CKafka client on every run, yet its bundle's require (SCF's init) leaves it out.
+    assert.ok(!readFileSync(join(dist, 'kafkaLag.js'), 'utf8').includes('SDK_NODEJS_'), 'the Tencent Cloud SDK is inlined in the kafkaLag bundle');
+    assert.ok(readFileSync(join(dist, 'lazy', 'ckafkaClient.js'), 'utf8').includes('SDK_NODEJS_'), 'the SDK is in lazy/ckafkaClient.js');
     assert.doesNotMatch(bundle, /require\(\s*["'`]valibot["'`]\s*\)/);
     // A string from the yaml package's parser: in lazy/yaml.js, not in the main bundle.
     const yamlMarker = 'Implicit keys need to be';
