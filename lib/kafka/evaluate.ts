@@ -18,7 +18,8 @@
  *
  * For the group:
  * - STOP: no members (Empty or Dead) in this and the previous observation, and no committed
- *   offset of the group moved across the window, while a partition is above `allowedLag`.
+ *   offset of the group moved across the window, while a partition was above `allowedLag` in
+ *   every observation of it.
  *   Clients that commit under a group id without joining it (Flink, Spark, assign()) are
  *   Empty for ever and alive: their offsets move. A named group that does not exist (Dead, no
  *   offsets) is STOP at once;
@@ -223,7 +224,9 @@ export function evaluate(input: EvaluateInput): Evaluation {
   if (full) {
     const parts = tracks(indexes);
     const moved = parts.some((t) => t.entries.some((e) => e !== undefined && e.c !== t.entries[t.entries.length - 1]!.c));
-    const waiting = parts.filter((t) => (t.entries[t.entries.length - 1]!.l ?? 0) > allowedLag);
+    // Messages waiting in every observation, as for STALL: a consumer that was caught up a
+    // minute ago and then left may be restarting (Burrow's "recent lag zero" delay).
+    const waiting = parts.filter((t) => t.entries[0] !== undefined && t.entries.every((e) => e === undefined || (e.l !== null && e.l > allowedLag)));
     const previous = seq[seq.length - 2]!;
     if (noMembers(state) && noMembers(previous.state) && !moved && waiting.length) {
       const what = state === 'Dead' ? 'is Dead (no members)' : 'has no members (Empty)';

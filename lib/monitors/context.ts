@@ -12,4 +12,6 @@ export interface RunContext {
    * offset history there); the handler closes it.
    */
   store?: () => StateStore;
+  /** The clock history-keeping monitors stamp observations with; tests move it a minute a run. */
+  now?: () => number;
 }

@@ -41,6 +41,8 @@ function notRun(def: FunctionDef, m: Monitor): ResultRecord {
 export interface RunOptions extends LoadOptions {
   store?: StateStore;
   loadChannel?: ChannelLoader;
+  /** The monitors' clock (RunContext.now). */
+  now?: () => number;
 }
 
 export async function runDefinedFunction(
@@ -68,7 +70,7 @@ export async function runDefinedFunction(
       logJson(record);
       return record;
     };
-    const ctx = { functionName: fn, signal: deadline.signal, deadlineAt: deadline.at, store };
+    const ctx = { functionName: fn, signal: deadline.signal, deadlineAt: deadline.at, store, ...(opts.now ? { now: opts.now } : {}) };
     const perMonitor = await runPool(
       monitors,
       config.concurrency,
