@@ -164,6 +164,13 @@ describe('statuses', () => {
     assert.equal(run(seqOf(4, (i) => obs(i, { orders: [[5, 12_000]] }, 'Empty', 0))).status, 'WARMING_UP');
   });
 
+  test('STOP needs no members in two polls running: a stuck group whose member just left is STALL first', () => {
+    const stuck = seqOf(5, (i) => obs(i, { orders: [[5, 900]] }, i === 4 ? 'Empty' : 'Stable', i === 4 ? 0 : 1));
+    assert.deepEqual(run(stuck).reasons.map((r) => r.code), ['STALL']);
+    const next = [...stuck, obs(5, { orders: [[5, 900]] }, 'Empty', 0)];
+    assert.deepEqual(run(next).reasons.map((r) => r.code), ['STOP']);
+  });
+
   test('STOP: Dead with lag', () => {
     const ev = run(seqOf(5, (i) => obs(i, { orders: [[5, 300]] }, 'Dead', 0)));
     assert.equal(ev.status, 'STOP');
