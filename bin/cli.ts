@@ -17,7 +17,8 @@ import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
 import { runDemo } from './demo';
 import { sendTestMessage } from '../lib/alerting/test-message';
-import { readFunctionSettings } from './serverless-yml';
+import { readFunctionSettings, readTimerPeriodMs } from './serverless-yml';
+import { windowAdvice } from '../lib/kafka/window';
 
 const USAGE = `usage:
   scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json]
@@ -89,6 +90,14 @@ function validate(args: string[]): number {
         `which are not set here, so a local run of ${roleUsers.length === 1 ? 'it' : 'them'} fails with NO_CREDENTIALS\n`,
     );
   }
+  const kafkaTimerMs = readTimerPeriodMs(resolve(SERVERLESS_YML), 'kafkaLag');
+  config.monitors.forEach((m, i) => {
+    if (m.type !== 'ckafka' || !m.enabled) return;
+    const advice = windowAdvice(m.window, kafkaTimerMs);
+    const line = `monitors[${i}] (${m.name}): ${advice.text}\n`;
+    if (advice.warning) process.stderr.write(`warning: ${line}`);
+    else process.stdout.write(`note: ${line}`);
+  });
   for (const [fn, types] of Object.entries(FUNCTION_TYPES)) {
     const mine = config.monitors.filter((m) => m.enabled && (types as readonly string[]).includes(m.type));
     if (!mine.length) continue;

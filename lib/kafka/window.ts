@@ -67,3 +67,37 @@ export function cutWindow(history: readonly Observation[], current: Observation,
   // One more than needed now: the next run's cutoff moves on by about one timer period.
   return { seq, full: true, keep: Math.min(MAX_OBSERVATIONS, seq.length + 1) };
 }
+
+const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`);
+
+/**
+ * How a window reads on the function's timer, for `validate`: the rule is that the window must
+ * span at least twice the longest interval between a consumer's commits (a healthy consumer then
+ * always commits inside it), and hold at least three polls.
+ */
+export function windowAdvice(window: number | string, timerMs: number | undefined): { warning: boolean; text: string } {
+  const spec = windowSpec(window);
+  const rule = 'size it to at least twice the longest interval between your consumers\' commits';
+  if ('count' in spec) {
+    if (timerMs === undefined) {
+      return { warning: false, text: `window ${spec.count} counts observations, so its span depends on the timer; a duration (window: 10m) does not: ${rule}` };
+    }
+    const spanMs = (spec.count - 1) * timerMs;
+    return {
+      warning: false,
+      text: `window ${spec.count} is ${minutes(spanMs)} on kafkaLag's ${minutes(timerMs)} timer: a consumer that commits less often reads as STALL between its commits; ${rule} (e.g. window: ${Math.max(10, Math.ceil((2 * spanMs) / 60_000))}m)`,
+    };
+  }
+  if (timerMs === undefined) return { warning: false, text: `window ${String(window)}: ${rule}` };
+  const needed = Math.ceil(spec.ms / timerMs) + 1;
+  if (needed > MAX_OBSERVATIONS) {
+    return {
+      warning: true,
+      text: `window ${String(window)} needs ${needed} observations on kafkaLag's ${minutes(timerMs)} timer, but at most ${MAX_OBSERVATIONS} are kept: it covers ${minutes((MAX_OBSERVATIONS - 1) * timerMs)}`,
+    };
+  }
+  if (needed < 3) {
+    return { warning: true, text: `window ${String(window)} holds ${needed} observations on kafkaLag's ${minutes(timerMs)} timer: one late poll or commit makes a healthy consumer STALL; ${rule}` };
+  }
+  return { warning: false, text: `window ${String(window)} reads ${needed} observations on kafkaLag's ${minutes(timerMs)} timer and suits consumers that commit at least every ${minutes(Math.floor(spec.ms / 2 / 1000) * 1000)}` };
+}
