@@ -255,6 +255,14 @@ describe('statuses', () => {
     ]);
   });
 
+  test('a partition at or below allowedLag now is OK whatever its history, an unrecovered rewind included (Burrow)', () => {
+    const committed = [500, 600, 200, 260, 300];
+    const lags = [200, 100, 500, 440, 1];
+    const seq = seqOf(5, (i) => obs(i, { orders: [[committed[i]!, lags[i]!]] }));
+    assert.equal(run(seq, { allowedLag: 1 }).status, 'OK');
+    assert.equal(run(seq, { allowedLag: 0 }).status, 'REWIND');
+  });
+
   test('offset -1 is neither a rewind nor a stall, and moving to -1 and back is no rewind', () => {
     const committed = [-1, 50, -1, 70, 80];
     const ev = run(seqOf(5, (i) => obs(i, { orders: [[committed[i]!, committed[i]! < 0 ? null : 0], [-1, null]] })));
