@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadChannel } from '../lib/channels/load';
-import { FUNCTION_TYPES, isFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
+import { FUNCTIONS, FUNCTION_TYPES, isFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
 import { runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs } from '../lib/util/deadline';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
@@ -15,7 +15,7 @@ import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/runtime/table';
 import { runDemo } from './demo';
 import { sendTestMessage } from '../lib/alerting/test-message';
-import { readFunctionSettings } from './serverless-yml';
+import { readFunctionSettings, readTimerPeriodMs } from './serverless-yml';
 
 const USAGE = `usage:
   scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json]
@@ -86,6 +86,16 @@ function validate(args: string[]): number {
       `note: ${roleUsers.join(', ')} use${roleUsers.length === 1 ? 's' : ''} the execution role's credentials; on SCF they arrive as TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN, ` +
         `which are not set here, so a local run of ${roleUsers.length === 1 ? 'it' : 'them'} fails with NO_CREDENTIALS\n`,
     );
+  }
+  for (const def of Object.values(FUNCTIONS)) {
+    const timerPeriodMs = readTimerPeriodMs(resolve(SERVERLESS_YML), def.name);
+    config.monitors.forEach((m, i) => {
+      const advice = m.enabled ? def.monitors.find((mod) => mod.type === m.type)?.advise?.(m, { timerPeriodMs }) : undefined;
+      if (!advice) return;
+      const line = `monitors[${i}] (${m.name}): ${advice.text}\n`;
+      if (advice.warning) process.stderr.write(`warning: ${line}`);
+      else process.stdout.write(`note: ${line}`);
+    });
   }
   for (const [fn, types] of Object.entries(FUNCTION_TYPES)) {
     const mine = config.monitors.filter((m) => m.enabled && (types as readonly string[]).includes(m.type));

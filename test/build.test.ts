@@ -15,6 +15,8 @@ import { buildAll } from '../scripts/build';
 import { ConfigError } from '../lib/config/errors';
 import type { Summary } from '../lib/runtime/summary';
 import { httpServer, type Running } from '../dev/standins/servers';
+import { ckafkaService } from '../dev/standins/tc-ckafka';
+import { startTencentCloud } from '../dev/standins/tencent-cloud';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
 const run = promisify(execFile);
@@ -32,7 +34,7 @@ const resolvable = [];
 for (const name of ['valibot', 'yaml', 'esbuild', 'tsx', 'typescript']) {
   try { require.resolve(name); resolvable.push(name); } catch {}
 }
-const handler = require('./statusCheck.js');
+const handler = require('./' + (process.env.SCFM_TEST_BUNDLE || 'statusCheck.js'));
 const atLoad = requested.splice(0);
 const event = { Type: 'Timer', TriggerName: 't', Time: new Date().toISOString(), Message: '' };
 const done = (out) => {
@@ -64,8 +66,8 @@ function assertNoNodeModulesAbove(folder: string): void {
   }
 }
 
-async function runDeployed(folder: string): Promise<ChildResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, [TOKEN_VAR]: TOKEN, HOME: folder };
+async function runDeployed(folder: string, bundle = 'statusCheck.js'): Promise<ChildResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, [TOKEN_VAR]: TOKEN, HOME: folder, SCFM_TEST_BUNDLE: bundle };
   delete env.SCF_MONITOR_CONFIG;
   delete env.NODE_PATH;
   delete env.NODE_OPTIONS;
@@ -153,6 +155,9 @@ describe('build', () => {
     // The SMS client's SDK is named (lazy.ts loads it from dist/lazy/) but its code is not inlined.
     assert.ok(!bundle.includes('SDK_NODEJS_'), 'the Tencent Cloud SDK is inlined in the statusCheck bundle');
     assert.ok(readFileSync(join(dist, 'lazy', 'smsClient.js'), 'utf8').includes('SDK_NODEJS_'), 'the SDK is in lazy/smsClient.js');
+    // kafkaLag needs the CKafka client on every run, yet its bundle's require (SCF's init) leaves it out.
+    assert.ok(!readFileSync(join(dist, 'kafkaLag.js'), 'utf8').includes('SDK_NODEJS_'), 'the Tencent Cloud SDK is inlined in the kafkaLag bundle');
+    assert.ok(readFileSync(join(dist, 'lazy', 'ckafkaClient.js'), 'utf8').includes('SDK_NODEJS_'), 'the SDK is in lazy/ckafkaClient.js');
     assert.doesNotMatch(bundle, /require\(\s*["'`]valibot["'`]\s*\)/);
     // A string from the yaml package's parser: in lazy/yaml.js, not in the main bundle.
     const yamlMarker = 'Implicit keys need to be';
@@ -308,6 +313,29 @@ describe('build', () => {
       assert.match(String((sent?.json as { markdown: { content: string } }).markdown.content), /health/);
     } finally {
       await wecom.close();
+    }
+  });
+
+  test('the deployed kafkaLag bundle loads only built-ins, then the CKafka client from lazy/ on its first run', async () => {
+    const account = { secretId: 'AKIDbuildKafka000001', secretKey: 'build-kafka-key-9c1d' };
+    const ck = ckafkaService();
+    const cloud = await startTencentCloud({ accounts: [account], services: [ck.service] });
+    try {
+      ck.addInstance('ckafka-build0001', 'ap-guangzhou');
+      ck.addTopic('ckafka-build0001', 'orders', 2, 1000);
+      ck.addGroup('ckafka-build0001', 'g', { members: 1, offsets: { orders: [990, 1000] } });
+      const folder = deployFolder();
+      cpSync(join(dist, 'kafkaLag.js'), join(folder, 'kafkaLag.js'));
+      const monitor = { name: 'lag', type: 'ckafka', region: 'ap-guangzhou', instanceId: 'ckafka-build0001', groups: ['g'], endpoint: cloud.endpoint('ckafka'), proxy: cloud.proxyUrl, ...account };
+      writeFileSync(join(folder, 'monitors.json'), JSON.stringify({ state: { type: 'file', path: join(folder, 'state') }, monitors: [monitor] }));
+      const r = await runDeployed(folder, 'kafkaLag.js');
+      assert.equal(r.error, undefined, JSON.stringify(r.error));
+      assert.deepEqual(r.resolvable, []);
+      assert.deepEqual(r.summary!.results.map((x) => [x.subject, x.ok, x.lag?.totalLag]), [['g', true, 10]]);
+      assert.deepEqual(nonBuiltin(r.atLoad).filter((x) => x !== './kafkaLag.js'), [], 'loading the bundle requires only built-ins');
+      assert.deepEqual(r.loaded.filter((f) => f.includes('lazy')), [join(folder, 'lazy', 'ckafkaClient.js')]);
+    } finally {
+      await cloud.close();
     }
   });
 });

@@ -155,7 +155,7 @@ describe('validate', () => {
 
   const bad: Array<[string, string, string[]]> = [
     ['an invalid URL', 'monitors:\n  - name: web\n    type: http\n    url: "not a url"\n', [':4:10: monitors[0].url: not a valid URL']],
-    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka)']],
+    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host)']],
     [
       'duplicate names',
       `monitors:\n${tcpMon('db', 1)}${tcpMon('db', 2)}`,
@@ -197,7 +197,7 @@ describe('validate', () => {
     const cwd = dir();
     const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 3 monitors (1 http, 1 tcp, 1 dns)\n`), r.stdout);
+    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 5 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host)\n`), r.stdout);
   });
 
   describe('the function timeout in ./serverless.yml', () => {
@@ -421,7 +421,7 @@ describe('usage errors', () => {
 
   test('an unknown function: exit 2 naming the known ones', async () => {
     const r = await cli(['invoke', 'nosuchFunction'], { cwd: dir() });
-    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag)');
+    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag, heartbeatCheck)');
   });
 
   test('a missing function name: exit 2 with usage', async () => {
@@ -592,5 +592,30 @@ describe('test-channel', () => {
     const none = await cli(['test-channel'], { cwd, env: { OPS_WEBHOOK: 'http://127.0.0.1:9/x' } });
     assert.equal(none.code, 2);
     assert.match(none.stderr, /test-channel takes one channel name/);
+  });
+});
+
+describe('validate: how a ckafka window reads on the kafkaLag timer', () => {
+  const ck = (name: string, extra = '') => `  - { name: ${name}, type: ckafka, region: ap-guangzhou, instanceId: ckafka-cli00001, secretId: a, secretKey: b${extra} }\n`;
+  const sls = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+
+  test("on the project's 1-minute timer: the default 10m, a count of 5 and how to size it; too long and too short windows warn", async () => {
+    const config = `monitors:\n${ck('lag')}${ck('lag5', ', window: 5')}${ck('lag2h', ', window: 2h')}${ck('lag1m', ', window: 1m')}`;
+    const r = await cli(['validate', '--config', 'm.yaml'], { cwd: dir({ 'm.yaml': config, 'serverless.yml': sls }) });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^note: monitors\[0\] \(lag\): window 10m reads 11 observations on kafkaLag's 1 min timer and suits consumers that commit at least every 5 min$/m);
+    assert.match(r.stdout, /^note: monitors\[1\] \(lag5\): window 5 is 4 min on kafkaLag's 1 min timer: a consumer that commits less often reads as STALL between its commits; size it to at least twice the longest interval between your consumers' commits/m);
+    assert.match(r.stderr, /^warning: monitors\[2\] \(lag2h\): window 2h needs 121 observations on kafkaLag's 1 min timer, but at most 50 are kept: it covers 49 min$/m);
+    assert.match(r.stderr, /^warning: monitors\[3\] \(lag1m\): window 1m holds 2 observations/m);
+  });
+
+  test('a 5-minute timer makes the same count five times as long; without serverless.yml the advice is general', async () => {
+    const five = sls.replace("cronExpression: '0 * * * * * *'", "cronExpression: '0 */5 * * * * *'");
+    assert.notEqual(five, sls);
+    const config = `monitors:\n${ck('lag5', ', window: 5')}`;
+    const r = await cli(['validate', '--config', 'm.yaml'], { cwd: dir({ 'm.yaml': config, 'serverless.yml': five }) });
+    assert.match(r.stdout, /^note: monitors\[0\] \(lag5\): window 5 is 20 min on kafkaLag's 5 min timer/m);
+    const bare = await cli(['validate', '--config', 'm.yaml'], { cwd: dir({ 'm.yaml': config }) });
+    assert.match(bare.stdout, /^note: monitors\[0\] \(lag5\): window 5 counts observations, so its span depends on the timer; a duration \(window: 10m\) does not/m);
   });
 });

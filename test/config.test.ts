@@ -3,6 +3,8 @@
  * discovery order, `ca` files, the build's 'ignore' mode, and the JSON Schema / example file
  * staying in step with lib/config/schema.ts. No network traffic at all.
  */
+import { heartbeatMonitor } from '../lib/monitors/heartbeat/schema';
+import { hostMonitor } from '../lib/monitors/host/schema';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,7 +123,7 @@ describe('bad configs name the path and the reason', () => {
   test('an unknown type lists the known types', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: ftp, host: 127.0.0.1 }\n'),
-      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka)',
+      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host)',
     );
   });
 
@@ -432,7 +434,7 @@ describe('bad configs name the path and the reason', () => {
       'monitors[0].extra: unknown key',
       'monitors[0].expect.bodyMatches: not a valid regular expression',
       'monitors[0].expect.what: unknown key',
-      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka)',
+      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host)',
       'monitors[2].port: is required',
       'monitors[3].headers.X: environment variable NO_SUCH_VAR_XYZ is not set',
     ];
@@ -786,7 +788,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   test('monitors.example.yaml validates (token unset: its fallback applies; token set: used)', () => {
     const unset = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
-    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www']);
+    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01']);
     assert.equal((unset.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer ');
     const set = loadFullConfig({ configPath: EXAMPLE, env: { HOMEPAGE_TOKEN: 'tok' }, bundleDir: dir(), cwd: dir() });
     assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer tok');
@@ -825,7 +827,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
     // Keys that cannot be live in the example (a body on a GET, a CA file that does not exist)
     // are shown as commented-out lines instead.
-    const commentedOnly = new Set(['body', 'ca', 'dnsServers']);
+    const commentedOnly = new Set(['body', 'ca', 'dnsServers', 'period']);
     const missing: string[] = [];
     const need = (where: string, obj: Record<string, unknown>, keys: string[]) => {
       for (const k of keys) {
@@ -843,6 +845,13 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.ok(dns, 'the example has a dns monitor');
     need('dns', dns, keysOf(dnsMonitor));
     need('dns.expect', dns.expect as Record<string, unknown>, keysOf(dnsMonitor.entries.expect));
+    const hb = example.monitors.find((m) => m.type === 'heartbeat');
+    const host = example.monitors.find((m) => m.type === 'host');
+    assert.ok(hb && host, 'the example has a heartbeat and a host monitor');
+    need('heartbeat', hb, keysOf(heartbeatMonitor).filter((k) => k !== 'alert'));
+    need('host', host, keysOf(hostMonitor).filter((k) => k !== 'alert'));
+    need('host.expect', host.expect as Record<string, unknown>, keysOf(hostMonitor.entries.expect));
+    need('ingest', example.ingest as Record<string, unknown>, keysOf(configSchema.entries.ingest));
     const channels = example.channels as Record<string, Record<string, unknown>>;
     const ofType = (t: string) => Object.values(channels).find((c) => c.type === t) ?? {};
     need('channels.email', ofType('email'), keysOf(emailChannel).filter((k) => k !== 'template'));
@@ -858,7 +867,9 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
   }
 
   test('the schema walk sees every key (so the example check cannot pass vacuously)', () => {
-    assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'channels', 'alerts', 'monitors']);
+    assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'ingest', 'channels', 'alerts', 'monitors']);
+    assert.equal(keysOf(heartbeatMonitor).length, 10);
+    assert.equal(keysOf(hostMonitor).length, 9);
     assert.equal(keysOf(httpMonitor).length, 21);
     assert.equal(keysOf(dnsMonitor).length, 11);
     assert.equal(keysOf(emailChannel).length, 15);

@@ -151,16 +151,30 @@ describe('statuses', () => {
     assert.deepEqual(ev.reasons, [{ code: 'LAG_THRESHOLD', message: 'group orders-consumer topic audit lag 2,000 > 1,000' }]);
   });
 
-  test('STOP: Empty with lag, with no history at all', () => {
-    const ev = run([obs(0, { orders: [[5, 12_000]] }, 'Empty', 0)]);
+  test('STOP: Empty with lag and no committed offset moving across the window', () => {
+    const ev = run(seqOf(5, (i) => obs(i, { orders: [[5, 12_000 + i * 10]] }, 'Empty', 0)));
     assert.equal(ev.status, 'STOP');
-    assert.deepEqual(ev.reasons, [{ code: 'STOP', message: 'group orders-consumer has no members (Empty) and 12,000 messages are waiting' }]);
+    assert.deepEqual(ev.reasons, [
+      { code: 'STOP', message: 'group orders-consumer has no members (Empty) and its committed offsets have not moved for 5 observations (4 min) while 12,040 messages are waiting' },
+    ]);
+  });
+
+  test('no STOP from one observation: an Empty group is judged only once its offsets had the window to move', () => {
+    assert.equal(run([obs(0, { orders: [[5, 12_000]] }, 'Empty', 0)]).status, 'WARMING_UP');
+    assert.equal(run(seqOf(4, (i) => obs(i, { orders: [[5, 12_000]] }, 'Empty', 0))).status, 'WARMING_UP');
+  });
+
+  test('STOP needs no members in two polls running: a stuck group whose member just left is STALL first', () => {
+    const stuck = seqOf(5, (i) => obs(i, { orders: [[5, 900]] }, i === 4 ? 'Empty' : 'Stable', i === 4 ? 0 : 1));
+    assert.deepEqual(run(stuck).reasons.map((r) => r.code), ['STALL']);
+    const next = [...stuck, obs(5, { orders: [[5, 900]] }, 'Empty', 0)];
+    assert.deepEqual(run(next).reasons.map((r) => r.code), ['STOP']);
   });
 
   test('STOP: Dead with lag', () => {
-    const ev = run([obs(0, { orders: [[5, 300]] }, 'Dead', 0)]);
+    const ev = run(seqOf(5, (i) => obs(i, { orders: [[5, 300]] }, 'Dead', 0)));
     assert.equal(ev.status, 'STOP');
-    assert.match(ev.reasons[0]!.message, /is Dead \(no members\) and 300 messages are waiting/);
+    assert.match(ev.reasons[0]!.message, /is Dead \(no members\) and its committed offsets have not moved for 5 observations \(4 min\) while 300 messages are waiting/);
   });
 
   test('Empty without lag is fine: an idle consumer that caught up', () => {
@@ -176,7 +190,7 @@ describe('statuses', () => {
   });
 
   test('STOP outranks LAG_THRESHOLD; both are reasons', () => {
-    const ev = run([obs(0, { orders: [[5, 20_000]] }, 'Empty', 0)], { expect: { maxLag: 10_000 } });
+    const ev = run(seqOf(5, (i) => obs(i, { orders: [[5, 20_000]] }, 'Empty', 0)), { expect: { maxLag: 10_000 } });
     assert.equal(ev.status, 'STOP');
     assert.deepEqual(ev.reasons.map((r) => r.code), ['STOP', 'LAG_THRESHOLD']);
   });
@@ -216,7 +230,7 @@ describe('statuses', () => {
     const ev = run(seqOf(5, (i) => obs(i, { orders: [[1000 + i * 600, lags[i]!]] })));
     assert.equal(ev.status, 'WARN');
     assert.deepEqual(ev.reasons, [
-      { code: 'WARN', message: 'group orders-consumer is falling behind: lag grew from 1,000 to 3,000 over 5 observations (4 min) while consuming 10 msg/s' },
+      { code: 'WARN', message: 'group orders-consumer is falling behind on partition orders/0: lag grew from 1,000 to 3,000 over 5 observations (4 min) while consuming 10 msg/s' },
     ]);
   });
 
@@ -231,11 +245,22 @@ describe('statuses', () => {
     assert.equal(run(seqOf(5, (i) => obs(i, { orders: [[1000 + i * 600, tiny[i]!]] }))).status, 'OK', 'growth under 10% is jitter');
   });
 
-  test('REWIND: a committed offset went backwards inside the window', () => {
+  test('REWIND: a committed offset went backwards inside the window and has not come back', () => {
     const committed = [500, 600, 200, 260, 300];
-    const ev = run(seqOf(5, (i) => obs(i, { orders: [[committed[i]!, 0], [10 + i, 0]] })));
+    // Log end 700 throughout: the lag is what the rewind put back.
+    const ev = run(seqOf(5, (i) => obs(i, { orders: [[committed[i]!, 700 - committed[i]!], [10 + i, 0]] })));
     assert.equal(ev.status, 'REWIND');
-    assert.deepEqual(ev.reasons, [{ code: 'REWIND', message: 'group orders-consumer: committed offset of orders/0 went back from 600 to 200 within the last 5 observations' }]);
+    assert.deepEqual(ev.reasons, [
+      { code: 'REWIND', message: 'group orders-consumer: committed offset of orders/0 went back from 600 to 200 and is at 300, not yet back to 600 within the last 5 observations (4 min)' },
+    ]);
+  });
+
+  test('a partition at or below allowedLag now is OK whatever its history, an unrecovered rewind included (Burrow)', () => {
+    const committed = [500, 600, 200, 260, 300];
+    const lags = [200, 100, 500, 440, 1];
+    const seq = seqOf(5, (i) => obs(i, { orders: [[committed[i]!, lags[i]!]] }));
+    assert.equal(run(seq, { allowedLag: 1 }).status, 'OK');
+    assert.equal(run(seq, { allowedLag: 0 }).status, 'REWIND');
   });
 
   test('offset -1 is neither a rewind nor a stall, and moving to -1 and back is no rewind', () => {

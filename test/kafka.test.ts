@@ -227,11 +227,17 @@ describe('offsets', () => {
 });
 
 describe('group states', () => {
-  test('Empty with lag: STOP, with the worst partitions as the alert table', async () => {
+  test('Empty with lag and offsets that stay put: WARMING_UP on the first run, then STOP with the worst partitions as the alert table', async () => {
     smallInstance('ckafka-empty001', [100, 500, 1000], 'Empty', 0);
-    const r = await one(monitor('ckafka-empty001', { groups: ['g'] }));
+    const m = monitor('ckafka-empty001', { groups: ['g'], window: 2 });
+    const store = newStore();
+    const first = await one(m, context(store));
+    assert.equal(first.lag!.status, 'WARMING_UP', 'one Empty poll says nothing about whether the offsets move');
+    assert.equal(first.ok, true);
+    const r = await one(m, context(store));
     assert.equal(r.ok, false);
-    assert.deepEqual(r.reasons, [{ code: 'STOP', message: 'group g has no members (Empty) and 1,400 messages are waiting' }]);
+    assert.match(r.reasons[0]!.message, /^group g has no members \(Empty\) and its committed offsets have not moved for 2 observations \(\d+ s\) while 1,400 messages are waiting$/);
+    assert.deepEqual(r.reasons.map((x) => x.code), ['STOP']);
     assert.equal(r.lag!.status, 'STOP');
     assert.equal(r.lag!.state, 'Empty');
     assert.equal(r.lag!.members, 0);
@@ -246,9 +252,12 @@ describe('group states', () => {
 
   test('Dead with lag: STOP', async () => {
     smallInstance('ckafka-dead0001', [700, 700, 700], 'Dead', 0);
-    const r = await one(monitor('ckafka-dead0001', { groups: ['g'] }));
+    const m = monitor('ckafka-dead0001', { groups: ['g'], window: 2 });
+    const store = newStore();
+    await one(m, context(store));
+    const r = await one(m, context(store));
     assert.deepEqual(r.reasons.map((x) => x.code), ['STOP']);
-    assert.match(r.reasons[0]!.message, /group g is Dead \(no members\) and 900 messages are waiting/);
+    assert.match(r.reasons[0]!.message, /group g is Dead \(no members\) and its committed offsets have not moved for 2 observations .* while 900 messages are waiting/);
   });
 
   test('a named group the instance does not know: Dead, no offsets, STOP saying to check the name', async () => {
@@ -312,8 +321,10 @@ describe('all groups of an instance', () => {
     for (const g of names) ck.addGroup(id, g, { offsets: { orders: [100, 100] } });
     ck.setState(id, 'group-07', 'Empty');
     ck.commit(id, 'group-07', 'orders', 0, 40);
+    const store = newStore();
+    await run(monitor(id, { window: 2 }), context(store));
     const from = cloud.requests.length;
-    const records = await run(monitor(id));
+    const records = await run(monitor(id, { window: 2 }), context(store));
     const listing = requestsFor(id, from).filter((q) => q.action === 'DescribeGroup');
     assert.deepEqual(listing.map((q) => [q.params?.Offset, q.params?.Limit]), [[0, 20], [20, 20]]);
     assert.equal(records.length, 24);

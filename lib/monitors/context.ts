@@ -12,6 +12,6 @@ export interface RunContext {
    * offset history there); the handler closes it.
    */
   store?: () => StateStore;
-  /** The clock for monitors that judge elapsed time (heartbeats, hosts); tests inject one. */
+  /** The clock monitors judge elapsed time by (heartbeats, hosts) and stamp observations with (ckafka); tests inject one. */
   now?: () => number;
 }

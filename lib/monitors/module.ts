@@ -20,6 +20,14 @@ export interface MonitorModule<M extends MonitorConfig = MonitorConfig> {
   worstCaseMs(m: M): number;
   /** Whether it calls Tencent Cloud with the execution role's keys (no secretId of its own). */
   usesRoleCredentials?(m: M): boolean;
+  /** What `validate` should say about a monitor beyond its schema, given its function's timer. */
+  advise?(m: M, env: { timerPeriodMs?: number }): Advice | undefined;
+}
+
+export interface Advice {
+  text: string;
+  /** A warning (printed to stderr) rather than a note. */
+  warning: boolean;
 }
 
 /** Ties a module's functions to its schema's output type; the runtime sees the erased form. */

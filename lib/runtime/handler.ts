@@ -46,7 +46,7 @@ export interface RunOptions extends LoadOptions {
   loadChannel?: ChannelLoader;
   /** Every monitor type of the deployment (the catalog's list); a bundle has it built in. */
   allMonitorTypes?: readonly string[];
-  /** The clock monitors judge elapsed time by (tests). */
+  /** The monitors' clock (RunContext.now). */
   now?: () => number;
 }
 

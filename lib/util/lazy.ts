@@ -3,6 +3,9 @@
  * SMS SDK client) are built into dist/lazy/<name>.js and required on first use, so a healthy
  * cold start never pays to load them. From source (tsx, tests) they come from node_modules.
  * Lazy code of our own (the channel senders) names its files through `lazyPath`.
+ * The CKafka client is here for another reason: every kafkaLag run needs it, but SCF's init
+ * phase (the bundle's require) is kept to the handler's own code, and the SDK (with node-fetch,
+ * bignumber.js, https-proxy-agent) is loaded by the first run that reads an instance.
  */
 import { basename, join } from 'node:path';
 import { IN_BUNDLE } from './bundle';
@@ -13,6 +16,7 @@ export const LAZY_MODULES = {
   ioredis: 'ioredis',
   nodemailer: 'nodemailer',
   smsClient: 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client',
+  ckafkaClient: 'tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_client',
 } as const;
 export type LazyModule = keyof typeof LAZY_MODULES;
 
@@ -34,5 +38,7 @@ export function lazyRequire<T>(name: LazyModule): T {
       return require('nodemailer') as T;
     case 'smsClient':
       return require('tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client') as T;
+    case 'ckafkaClient':
+      return require('tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_client') as T;
   }
 }

@@ -59,10 +59,22 @@ export async function assessGroup(m: CkafkaMonitor, f: Fetched, opts: AssessOpti
       historyError = `history not read: ${errorText(err)}`;
     }
   }
-  const ev = evaluate({ group: f.group, instanceId: m.instanceId, history, current, topicLag: snap.topicLag, window: m.window, expect: m.expect, named: opts.named });
+  const own = m.groupOverrides?.[f.group];
+  const ev = evaluate({
+    group: f.group,
+    instanceId: m.instanceId,
+    history,
+    current,
+    topicLag: snap.topicLag,
+    window: m.window,
+    allowedLag: own?.allowedLag ?? m.allowedLag,
+    warnMinLag: own?.warnMinLag ?? m.warnMinLag,
+    expect: m.expect,
+    named: opts.named,
+  });
   if (store && !historyError) {
     try {
-      await recordObservation(store, key, current, m.window);
+      await recordObservation(store, key, current, ev.keep);
     } catch (err) {
       historyError = `history not written: ${errorText(err)}`;
     }

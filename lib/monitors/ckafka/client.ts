@@ -1,6 +1,7 @@
 /**
  * The CKafka API calls the monitor makes (API 2019-08-19), through the per-service SDK client
- * so the kafkaLag bundle carries only CKafka's client. Every call goes through
+ * so the kafkaLag bundle carries only CKafka's client, loaded from dist/lazy/ckafkaClient.js
+ * when a run first reads an instance (lib/runtime/lazy.ts). Every call goes through
  * callApiWithRetry: RequestLimitExceeded, InternalError and transport failures are retried with
  * backoff inside the run's deadline; AuthFailure.* and InvalidParameterValue.InstanceNotExist
  * fail at once.
@@ -10,7 +11,7 @@
  * - DescribeGroup pages over the instance's groups, for a monitor that names none.
  * - DescribeGroupInfo gives the group's state and members.
  */
-import { Client } from 'tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_client';
+import type * as CkafkaClientModule from 'tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_client';
 import type {
   DescribeGroupInfoResponse,
   DescribeGroupOffsetsResponse,
@@ -19,6 +20,7 @@ import type {
   GroupOffsetTopic,
 } from 'tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_models';
 import type { CkafkaMonitor } from './schema';
+import { lazyRequire } from '../../util/lazy';
 import { callApiWithRetry, type RetryOptions } from '../../tencent/call';
 import type { TencentApiError } from '../../tencent/api-error';
 import { tencentClientConfig } from '../../tencent/client-config';
@@ -70,6 +72,7 @@ export interface ReaderContext {
  */
 export function ckafkaReader(m: CkafkaMonitor, ctx: ReaderContext): CkafkaReader {
   const { config, secrets } = tencentClientConfig(m, m.region);
+  const { Client } = lazyRequire<typeof CkafkaClientModule>('ckafkaClient');
   const client = new Client(config);
   const host = m.endpoint ? new URL(m.endpoint).host : DEFAULT_HOST;
   const opts: RetryOptions = { signal: ctx.signal, host, secrets, ...(ctx.deadlineAt !== undefined ? { deadlineAt: ctx.deadlineAt } : {}) };

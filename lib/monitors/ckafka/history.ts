@@ -1,6 +1,6 @@
 /**
  * A group's last observations in the state store: one list per monitor, instance and group,
- * trimmed to `window` by the store's own append. The instance is part of the key so that
+ * trimmed by the store's own append to what the window needs (window.ts). The instance is part of the key so that
  * pointing a monitor at another instance starts a fresh history instead of reading the old
  * instance's offsets as a rewind.
  */
@@ -18,8 +18,8 @@ export async function readHistory(store: StateStore, key: string): Promise<Obser
 }
 
 /** Called only after a complete fetch: a failed or cut-short read never enters the history. */
-export function recordObservation(store: StateStore, key: string, o: Observation, window: number): Promise<void> {
-  return store.append(key, o, window);
+export function recordObservation(store: StateStore, key: string, o: Observation, keep: number): Promise<void> {
+  return store.append(key, o, keep);
 }
 
 function isObservation(v: unknown): v is Observation {

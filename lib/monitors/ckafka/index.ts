@@ -2,6 +2,7 @@
 import { defineMonitor } from '../module';
 import { ckafkaRunner } from './runner';
 import { ckafkaMonitor } from './schema';
+import { windowAdvice } from './window';
 
 export const ckafka = defineMonitor({
   schema: ckafkaMonitor,
@@ -11,4 +12,5 @@ export const ckafka = defineMonitor({
   // four at a time, so a handful of groups costs about the same.
   worstCaseMs: (m) => (m.groups ? 3 : 4) * 4 * m.apiTimeoutMs,
   usesRoleCredentials: (m) => !m.secretId,
+  advise: (m, env) => windowAdvice(m.window, env.timerPeriodMs),
 });

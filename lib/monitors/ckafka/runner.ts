@@ -48,7 +48,7 @@ async function runGroup(job: GroupJob, group: string): Promise<ResultRecord> {
   try {
     const { lag, reasons } = await assessGroup(
       m,
-      { group, info, topics: offsets.topics, at: Date.now() },
+      { group, info, topics: offsets.topics, at: ctx.now?.() ?? Date.now() },
       { ...(job.store ? { store: job.store } : {}), ...(job.storeError ? { storeError: job.storeError } : {}), named: job.named },
     );
     return groupRecord(m, b, lag, reasons);

@@ -5,7 +5,7 @@
 
 /**
  * The group's status: the most severe rule that fired (see evaluate.ts), else OK, or
- * WARMING_UP while fewer than `window` observations exist (only thresholds and STOP checked).
+ * WARMING_UP while the observations do not cover `window` yet (only the thresholds checked).
  * A record whose offsets could not be read has no `lag` at all: its reason (PROVIDER_ERROR,
  * DEADLINE) says why.
  */
@@ -64,16 +64,17 @@ export interface GroupLagDetail {
    * nothing was consumed while lag was waiting (unbounded); absent without a rate.
    */
   timeLagSeconds?: number | null;
-  /** Observations the evaluation used, this one included; `window` are needed past WARMING_UP. */
+  /** Observations the evaluation used, this one included; WARMING_UP until they cover `window`. */
   observations: number;
-  window: number;
+  /** As configured: a count of observations or a duration such as "10m". */
+  window: number | string;
   /** When the history could not be read or written: evaluated on this observation alone. */
   historyError?: string;
 }
 
 /**
  * One run's view of a group, kept in the state store as the history (history.ts). Compact on
- * purpose: 200 topics x 12 partitions x `window` observations are read and written every run.
+ * purpose: 200 topics x 12 partitions x the window's observations are read and written every run.
  */
 export interface Observation {
   /** When the offsets were read (epoch ms). */
