@@ -111,7 +111,8 @@ function settings(args: string[], env: NodeJS.ProcessEnv): Settings | 'help' {
   const url = readUrl(values.url);
   const token = values.token ?? env[TOKEN_ENV] ?? '';
   if (!token) throw new UsageError(`no token: set ${TOKEN_ENV} (or --token)`);
-  if (/[\r\n]/.test(token)) throw new UsageError('the token holds a line break (a stray newline in the environment file?)');
+  // Checked here because an HTTP header cannot carry anything else, and node would throw deep in the request.
+  if (!/^[\x21-\x7e]+$/.test(token)) throw new UsageError('the token holds a space, a line break or a non-ASCII character (a stray quote or newline in the environment file?)');
   if (values.insecure && values.ca) throw new UsageError('--insecure and --ca contradict each other: --ca verifies against that CA');
   return {
     url,
@@ -138,6 +139,10 @@ async function checkSources(s: Settings): Promise<void> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+function tokensIn(args: string[]): string[] {
+  return args.flatMap((a, i) => (a === '--token' ? [args[i + 1] ?? ''] : a.startsWith('--token=') ? [a.slice(8)] : [])).filter(Boolean);
 }
 
 function describe(r: HostReport): string {
@@ -173,8 +178,7 @@ export async function runAgent(args: string[], hooks: AgentHooks = {}): Promise<
     const parseError = e instanceof Error && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS');
     if (!(e instanceof UsageError) && !parseError) throw e;
     // A parse error may quote the command line, which may hold --token.
-    const token = args[args.indexOf('--token') + 1];
-    const message = args.includes('--token') && token ? scrub((e as Error).message, token) : (e as Error).message;
+    const message = tokensIn(args).reduce((m, t) => scrub(m, t), (e as Error).message);
     err(`scf-monitor agent: ${message}\n${parseError ? `\n${USAGE}\n` : ''}`);
     return 2;
   }
@@ -208,7 +212,7 @@ async function loop(s: Settings, hooks: AgentHooks, err: (t: string) => void): P
   let failures = 0;
   try {
     while (!signal.aborted) {
-      const started = Date.now();
+      const started = performance.now();
       const a = await reportOnce(s, sampler, signal);
       if (!a.ok && a.stopped) break;
       const at = new Date().toISOString();
@@ -219,8 +223,9 @@ async function loop(s: Settings, hooks: AgentHooks, err: (t: string) => void): P
         err(`${at} scf-monitor agent: delivered again after ${failures} failed report${failures === 1 ? '' : 's'}\n`);
         failures = 0;
       }
-      // Started at a fixed rate, so a slow ingest does not stretch the interval it alerts on.
-      await sleep(Math.max(0, s.everyMs - (Date.now() - started)), signal);
+      // Started at a fixed rate on the monotonic clock, so neither a slow ingest nor a clock step
+      // stretches the interval ingest alerts on.
+      await sleep(Math.max(0, s.everyMs - (performance.now() - started)), signal);
     }
   } finally {
     process.off('SIGINT', onSignal);

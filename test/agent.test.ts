@@ -362,6 +362,8 @@ describe('agent usage errors: exit 2, one clear message, no stack, no token', ()
     ['every too short', ['--url', url, '--every', '2s'], undefined, /--every: 2s is shorter than the minimum 5s/],
     ['every not a duration', ['--url', url, '--every', 'often'], undefined, /--every: "often" is not a duration/],
     ['unknown flag, token on the command line', ['--url', url, '--token', TOKEN, '--bogus'], {}, /Unknown option '--bogus'/],
+    ['a stray value after --token=', ['--url', url, `--token=${TOKEN}`, 'extra'], {}, /no arguments besides flags \(got "extra"\)/],
+    ['a token with a line break', ['--url', url], { [TOKEN_ENV]: `${TOKEN}\n` }, /the token holds a space, a line break/],
     ['a missing mount', ['--url', url, '--mount', '/no/such/mount'], undefined, /cannot statfs \/no\/such\/mount: ENOENT/],
     ['a wrong --proc', ['--url', url, '--proc', '/no/such/proc'], undefined, /cannot read \/no\/such\/proc\/stat: ENOENT/],
     ['unreadable --ca', ['--url', url, '--ca', '/no/such/ca.pem'], undefined, /--ca: cannot read \/no\/such\/ca\.pem: ENOENT/],
