@@ -7,13 +7,16 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadChannel } from '../lib/channels/load';
-import { FUNCTIONS, FUNCTION_TYPES, isFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
+import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
 import { runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs } from '../lib/util/deadline';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/runtime/table';
+import { runAgent } from './agent';
 import { runDemo } from './demo';
+import { serveHttp } from '../lib/runtime/serve';
+import { closeIngestStores } from '../lib/ingest/handler';
 import { sendTestMessage } from '../lib/alerting/test-message';
 import { readFunctionSettings, readTimerPeriodMs } from './serverless-yml';
 
@@ -21,9 +24,12 @@ const USAGE = `usage:
   scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json]
   scf-monitor validate [--config FILE]
   scf-monitor test-channel <name> [--config FILE]
+  scf-monitor serve <http function> [--port N] [--config FILE]
+  scf-monitor agent --url URL [--every 30s] [--once] (token in SCF_MONITOR_AGENT_TOKEN)
   scf-monitor demo
 
 functions: ${Object.keys(FUNCTION_TYPES).join(', ')}
+http functions (serve): ${Object.keys(HTTP_FUNCTIONS).join(', ')}
 exit codes: 0 all monitors healthy, 1 a monitor is failing, 2 config or usage error
   (test-channel: 0 delivered, 1 not delivered, 2 config or usage error)`;
 
@@ -135,6 +141,29 @@ async function testChannel(args: string[]): Promise<number> {
   return 1;
 }
 
+/** Runs until SIGINT or SIGTERM; every request goes through the function's own handler. */
+async function serve(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, port: { type: 'string' } } });
+  const fn = positionals[0];
+  if (!fn || positionals.length > 1) throw new UsageError(`serve takes one HTTP function name\n\n${USAGE}`);
+  if (!isHttpFunctionName(fn)) throw new UsageError(`"${fn}" is not an HTTP function (known: ${Object.keys(HTTP_FUNCTIONS).join(', ')})`);
+  const port = values.port === undefined ? 8080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got ${JSON.stringify(values.port)}`);
+  // Fail now on a bad config rather than on the first request.
+  loadFullConfig({ configPath: values.config });
+  setLogSink((line) => process.stderr.write(line));
+  const { server, url } = await serveHttp(HTTP_FUNCTIONS[fn]({ ...(values.config ? { configPath: values.config } : {}) }), { port }).catch((err: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`);
+  });
+  process.stderr.write(`listening on ${url}\n`);
+  await new Promise<void>((done) => {
+    const stop = () => server.close(() => void closeIngestStores().then(done));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -144,6 +173,10 @@ async function main(argv: string[]): Promise<number> {
       return validate(rest);
     case 'test-channel':
       return testChannel(rest);
+    case 'serve':
+      return serve(rest);
+    case 'agent':
+      return runAgent(rest);
     case 'demo':
       return runDemo();
     case undefined:
