@@ -1,6 +1,7 @@
 /**
  * scf-monitor: invoke a function locally exactly as SCF would, validate a config, run the
- * demo. Exit codes: 0 all monitors healthy, 1 any monitor failing, 2 config or usage error.
+ * demo. Exit codes: 0 all monitors healthy, 1 any monitor failing or alerts that could not be
+ * handled (state store unwritable or unreachable), 2 config or usage error.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,6 +12,7 @@ import { FUNCTION_TYPES, isFunctionName } from '../lib/monitors';
 import { runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs } from '../lib/runtime/deadline';
 import { runFunction } from '../lib/runtime/functions';
+import { AlertingFailedError } from '../lib/runtime/handler';
 import { roleCredentialUsers } from '../lib/tencent/credentials';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
@@ -26,7 +28,7 @@ const USAGE = `usage:
   scf-monitor demo
 
 functions: ${Object.keys(FUNCTION_TYPES).join(', ')}
-exit codes: 0 all monitors healthy, 1 a monitor is failing, 2 config or usage error
+exit codes: 0 all monitors healthy, 1 a monitor is failing or alerting failed, 2 config or usage error
   (test-channel: 0 delivered, 1 not delivered, 2 config or usage error)`;
 
 const SERVERLESS_YML = 'serverless.yml';
@@ -65,7 +67,17 @@ async function invoke(args: string[]): Promise<number> {
   const settings = readFunctionSettings(resolve(SERVERLESS_YML), fn);
   const context = localContext(fn, settings.timeoutMs ?? 60_000, settings.memoryMb);
   setLogSink((line) => process.stderr.write(line));
-  const summary = await runFunction(fn, event, context, { configPath: values.config });
+  let summary;
+  try {
+    summary = await runFunction(fn, event, context, { configPath: values.config });
+  } catch (err) {
+    if (!(err instanceof AlertingFailedError)) throw err;
+    // The monitors' results still matter; the exit code says the alerts could not be handled.
+    summary = err.summary;
+    process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
+    process.stderr.write(`scf-monitor: ${err.message}\n`);
+    return 1;
+  }
   process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
   return summary.ok ? 0 : 1;
 }

@@ -10,19 +10,20 @@ import type { Config, Monitor } from '../config/schema';
 import type { ResultRecord } from '../report/record';
 import { logJson } from '../report/log';
 import { openStore } from '../state/open';
-import { update, type StateStore } from '../state/types';
+import { UnreadableStateError, update, type StateStore } from '../state/types';
 import { lazyRequire } from '../runtime/lazy';
 import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
 import { advance, type Observation } from './incident';
 import {
-  claimPending,
-  DEAD_LETTERS_KEPT,
-  deadLetterKey,
+  checkState,
+  claimChange,
   emptyState,
-  settle,
+  releaseChange,
+  settleChange,
   stateKey,
-  type DeadLetter,
+  type Change,
   type FunctionState,
+  type GivenUp,
   type OutboxEntry,
   type Settlement,
 } from './outbox';
@@ -62,10 +63,19 @@ export interface DeadLetterRecord {
   notices: number;
 }
 
+/** A state record that could not be read, moved aside; the function started fresh. */
+export interface StateResetRecord {
+  key: string;
+  why: string;
+  /** Where the old record was kept (a file path, a Redis key). */
+  movedTo: string;
+}
+
 export interface AlertingSummary {
   alerts: AlertRecord[];
   deliveries: DeliveryRecord[];
   deadLetters: DeadLetterRecord[];
+  stateResets?: StateResetRecord[];
 }
 
 export interface AlertingInput {
@@ -120,26 +130,105 @@ export async function processAlerts(input: AlertingInput): Promise<AlertingSumma
   const summary: AlertingSummary = { alerts: [], deliveries: [], deadLetters: [] };
   if (Object.keys(config.channels).length === 0) return summary;
   const now = input.now ?? Date.now;
-  const store = input.store ?? openStore(config.state);
+  const store = input.store ?? openStore(config.state, { deadlineAt: input.deadlineAt });
   const load = input.loadChannel ?? defaultLoader;
   const runId = randomUUID();
+  const state = new StateWriter(store, input, summary);
   try {
-    summary.alerts = await transition(store, input, now);
+    summary.alerts = await transition(state, input, now);
     const maxAgeMs = config.alerts.deadLetterHours * 3600_000;
-    const first = await claimPending(store, fn, runId, input.deadlineAt, now(), maxAgeMs);
-    const expired = await deadLetter(store, input, first.expired, summary, () => `undelivered for ${config.alerts.deadLetterHours} h`);
-    await sendAll(store, input, runId, [...first.claimed, ...(await holdNew(store, input, runId, expired))], load, summary);
+    const why = `undelivered for ${config.alerts.deadLetterHours} h`;
+    const { claimed, expired } = await state.update((cur) =>
+      claimChange(cur, fn, runId, input.deadlineAt, now(), maxAgeMs, (e) => giveUp(input, e, why)),
+    );
+    reportDeadLetters(input, expired, summary);
+    await sendAll(state, input, runId, claimed, load, summary);
     return summary;
+  } catch (err) {
+    // Best effort: the next run should not have to wait for this run's claims to lapse.
+    await state.update((cur) => releaseChange(cur, runId)).catch(() => {});
+    throw err;
   } finally {
     if (!input.store) await store.close();
   }
 }
 
-async function transition(store: StateStore, input: AlertingInput, now: () => number): Promise<AlertRecord[]> {
+/**
+ * Every change to the function's state goes through here. A record that cannot be read, or
+ * read but not understood, is moved aside (kept, and where is said) and the function starts
+ * fresh; the channels hear of it once, in the same commit as the fresh state, from the run
+ * that moved it.
+ */
+class StateWriter {
+  private pending: StateResetRecord[] = [];
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly input: AlertingInput,
+    private readonly summary: AlertingSummary,
+  ) {}
+
+  async update<R>(change: (cur: FunctionState | undefined) => Change<R>): Promise<R> {
+    const key = stateKey(this.input.fn);
+    for (let tries = 0; ; tries++) {
+      let badShape: string | undefined;
+      try {
+        const result = await update<FunctionState, R>(this.store, key, (cur) => {
+          badShape = cur === undefined ? undefined : checkState(cur);
+          if (badShape) throw new UnreadableStateError(key, '', badShape);
+          const c = change(cur);
+          if (!this.pending.length) return c;
+          return { ...c, value: { ...c.value, outbox: [...c.value.outbox, ...this.resetEntries()] } };
+        });
+        this.commitResets();
+        return result;
+      } catch (err) {
+        if (!(err instanceof UnreadableStateError) || tries >= 3) throw err;
+        const version = badShape ? (await this.store.get<unknown>(key))?.version : undefined;
+        if (badShape && version === undefined) continue;
+        const movedTo = await this.store.quarantine(err.key, err.key === key ? 'value' : 'list', version);
+        if (movedTo) this.pending.push({ key: err.key, why: err.why, movedTo });
+      }
+    }
+  }
+
+  private resetEntries(): OutboxEntry[] {
+    const { fn, config } = this.input;
+    const at = new Date().toISOString();
+    const notices: Notice[] = this.pending.map((r) => ({
+      kind: 'alert',
+      function: fn,
+      monitor: `${fn} state`,
+      type: 'state',
+      target: r.movedTo,
+      incidentId: `state-reset-${at.slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`,
+      since: at,
+      at,
+      reasons: [
+        {
+          code: 'STATE_RESET',
+          message:
+            `state key ${r.key} was unreadable (${r.why}) and was reset: open incidents, reminders and undelivered notices it held are forgotten ` +
+            `(failing monitors alert again as new incidents); the old record is kept at ${r.movedTo}`,
+        },
+      ],
+    }));
+    return Object.keys(config.channels).map((channel) => ({ id: randomUUID(), channel, createdAt: at, notices, attempts: 0 }));
+  }
+
+  private commitResets(): void {
+    if (!this.pending.length) return;
+    for (const r of this.pending) logJson({ event: 'state-reset', function: this.input.fn, ...r });
+    this.summary.stateResets = [...(this.summary.stateResets ?? []), ...this.pending];
+    this.pending = [];
+  }
+}
+
+async function transition(state: StateWriter, input: AlertingInput, now: () => number): Promise<AlertRecord[]> {
   const { fn, config, results } = input;
   const byName = new Map<string, Monitor>(config.monitors.map((m) => [m.name, m]));
   const at = new Date(now()).toISOString();
-  return update<FunctionState, AlertRecord[]>(store, stateKey(fn), (cur) => {
+  return state.update<AlertRecord[]>((cur) => {
     const state: FunctionState = cur ? { monitors: { ...cur.monitors }, outbox: [...cur.outbox] } : emptyState();
     // A monitor taken out of the config takes its incidents with it (without a "resolved").
     for (const key of Object.keys(state.monitors)) if (!byName.has(monitorOfKey(key, byName))) delete state.monitors[key];
@@ -186,44 +275,42 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
   });
 }
 
-/** Moves entries to the dead-letter list; returns the fallback messages that tell about them. */
-async function deadLetter(
-  store: StateStore,
-  input: AlertingInput,
-  entries: OutboxEntry[],
-  summary: AlertingSummary,
-  why: (e: OutboxEntry) => string,
-): Promise<OutboxEntry[]> {
+/** The dead letter for an entry given up, and the fallback message that tells about it. */
+function giveUp(input: AlertingInput, e: OutboxEntry, reason: string): GivenUp {
   const fallback = input.config.alerts.fallback;
   const fallbackConfig = fallback ? input.config.channels[fallback] : undefined;
-  const out: OutboxEntry[] = [];
-  for (const e of entries) {
-    const reason = why(e);
-    const letter: DeadLetter = { entry: e, reason, at: new Date().toISOString() };
-    await store.append(deadLetterKey(input.fn), letter, DEAD_LETTERS_KEPT);
+  const at = new Date().toISOString();
+  const letter = { id: e.id, entry: e, reason, at };
+  // A failed fallback message is not passed on again: that way lies a loop.
+  if (!fallback || !fallbackConfig || e.channel === fallback || e.fallbackFor) return { letter };
+  return {
+    letter,
+    fallback: {
+      id: randomUUID(),
+      channel: fallback,
+      createdAt: at,
+      notices: e.notices,
+      note: fallbackNote(fallbackConfig.locale, e.channel, reason),
+      fallbackFor: e.channel,
+      attempts: 0,
+    },
+  };
+}
+
+/** Called once the dead letters are committed, never before. */
+function reportDeadLetters(input: AlertingInput, given: GivenUp[], summary: AlertingSummary): void {
+  for (const { letter } of given) {
+    const e = letter.entry;
     const record: DeadLetterRecord = {
       channel: e.channel,
-      reason,
+      reason: letter.reason,
       createdAt: e.createdAt,
       monitors: [...new Set(e.notices.map((n) => n.monitor))],
       notices: e.notices.length,
     };
     summary.deadLetters.push(record);
     logJson({ event: 'dead-letter', function: input.fn, ...record });
-    // A failed fallback message is not passed on again: that way lies a loop.
-    if (fallback && fallbackConfig && e.channel !== fallback && !e.fallbackFor) {
-      out.push({
-        id: randomUUID(),
-        channel: fallback,
-        createdAt: new Date().toISOString(),
-        notices: e.notices,
-        note: fallbackNote(fallbackConfig.locale, e.channel, reason),
-        fallbackFor: e.channel,
-        attempts: 0,
-      });
-    }
   }
-  return out;
 }
 
 /** A channel that cannot even be loaded (a broken deploy) is a failed delivery, kept for the next run. */
@@ -237,21 +324,13 @@ async function loadAndDeliver(load: ChannelLoader, cfg: ChannelConfig, notices: 
   return deliver(channel, cfg, notices, opts);
 }
 
-/** Writes new entries (fallback messages) to the outbox already claimed by this run, so they are durable before they are sent. */
-async function holdNew(store: StateStore, input: AlertingInput, runId: string, entries: OutboxEntry[]): Promise<OutboxEntry[]> {
-  if (!entries.length) return [];
-  const held = entries.map((e) => ({ ...e, claim: { by: runId, until: input.deadlineAt } }));
-  await settle(store, input.fn, runId, new Map(), held);
-  return held;
-}
-
 /**
  * Sends claimed entries, one grouped message per channel, each channel on its own: a channel
  * settles its entries as soon as it is done, and a permanent failure sends its fallback
  * message right away instead of waiting for slower channels.
  */
 async function sendAll(
-  store: StateStore,
+  state: StateWriter,
   input: AlertingInput,
   runId: string,
   claimed: OutboxEntry[],
@@ -263,11 +342,14 @@ async function sendAll(
     const k = `${e.channel}\u0000${e.note ?? ''}`;
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
-  await Promise.all([...groups.values()].map((entries) => sendGroup(store, input, runId, entries, load, summary)));
+  // Every group finishes (and settles) before the run reports a failure: none is cut off mid-way.
+  const done = await Promise.allSettled([...groups.values()].map((entries) => sendGroup(state, input, runId, entries, load, summary)));
+  const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function sendGroup(
-  store: StateStore,
+  state: StateWriter,
   input: AlertingInput,
   runId: string,
   entries: OutboxEntry[],
@@ -297,16 +379,21 @@ async function sendGroup(
     ...(outcome.ok && outcome.receipt.partial?.length ? { partial: outcome.receipt.partial } : {}),
     ...(head.fallbackFor ? { fallbackFor: head.fallbackFor } : {}),
   };
-  summary.deliveries.push(record);
-  logJson({ event: 'delivery', function: input.fn, ...record });
   const settlement: Settlement = outcome.ok
     ? { outcome: 'delivered' }
     : outcome.kind === 'permanent'
       ? { outcome: 'permanent', code: outcome.code, message: outcome.message }
       : { outcome: 'failed', code: outcome.code, message: outcome.message, kind: outcome.kind, attempts: outcome.attempts };
-  await settle(store, input.fn, runId, new Map(entries.map((e) => [e.id, settlement])));
-  if (outcome.ok || outcome.kind !== 'permanent') return;
-  const fallbacks = await deadLetter(store, input, entries, summary, () => `${outcome.code}: ${outcome.message}`);
+  // Settled the moment the channel answered: the time between its answer and this commit is
+  // the only window in which a crash makes the next run send a confirmed message again.
+  const why = outcome.ok ? '' : `${outcome.code}: ${outcome.message}`;
+  const given = await state.update((cur) =>
+    settleChange(cur, input.fn, runId, new Map(entries.map((e) => [e.id, settlement])), (e) => giveUp(input, e, why)),
+  );
+  summary.deliveries.push(record);
+  logJson({ event: 'delivery', function: input.fn, ...record });
+  if (!given.length) return;
+  reportDeadLetters(input, given, summary);
   // Fallback messages go out in the same run, once: they are never passed on to a fallback.
-  await sendAll(store, input, runId, await holdNew(store, input, runId, fallbacks), load, summary);
+  await sendAll(state, input, runId, given.flatMap((g) => (g.fallback ? [{ ...g.fallback }] : [])), load, summary);
 }

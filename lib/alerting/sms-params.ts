@@ -42,6 +42,7 @@ const REASON: Record<Locale, Record<FailureCode, string>> = {
     STALL: '消费停滞',
     WARN: '积压增长',
     REWIND: '位点回退',
+    STATE_RESET: '状态重置',
   },
   en: {
     DNS_ERROR: 'DNS',
@@ -67,6 +68,7 @@ const REASON: Record<Locale, Record<FailureCode, string>> = {
     STALL: 'STALL',
     WARN: 'LAG UP',
     REWIND: 'REWIND',
+    STATE_RESET: 'RESET',
   },
 };
 

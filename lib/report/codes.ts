@@ -26,6 +26,7 @@ export const FAILURE_CODES = [
   'STALL',
   'WARN',
   'REWIND',
+  'STATE_RESET',
 ] as const;
 
 export type FailureCode = (typeof FAILURE_CODES)[number];

@@ -37,6 +37,14 @@ function notRun(def: FunctionDef, m: Monitor): ResultRecord {
   };
 }
 
+/** The run finished, but its alerts could not be recorded or sent; `summary` has everything else. */
+export class AlertingFailedError extends Error {
+  constructor(readonly summary: Summary) {
+    super(`${summary.function}: alerting failed: ${summary.alertingError}`);
+    this.name = 'AlertingFailedError';
+  }
+}
+
 /** Seams for tests: a store or channels other than the configured ones. */
 export interface RunOptions extends LoadOptions {
   store?: StateStore;
@@ -58,7 +66,7 @@ export async function runDefinedFunction(
   const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs, alerting ? alertReserveMs(limit) : 0);
   // Opened once for the run, by the first monitor or by alerting that needs it.
   let opened: StateStore | undefined;
-  const store = (): StateStore => opts.store ?? (opened ??= openStore(config.state));
+  const store = (): StateStore => opts.store ?? (opened ??= openStore(config.state, { deadlineAt: deadline.finalAt }));
   try {
     // Checked alongside the monitors rather than before them, so it costs the run no time; a
     // record waits for it only if it finishes first, so no log line blames a target wrongly.
@@ -109,7 +117,7 @@ export async function runDefinedFunction(
       : undefined;
     if (heartbeat && !heartbeat.ok) logJson({ event: 'heartbeat', function: fn, ...heartbeat });
 
-    return {
+    const summary: Summary = {
       function: fn,
       startedAt: new Date(startedAt).toISOString(),
       durationMs: Date.now() - startedAt,
@@ -120,6 +128,11 @@ export async function runDefinedFunction(
       ...(canaryResult ? { canary: canaryResult } : {}),
       ...(heartbeat ? { heartbeat } : {}),
     };
+    if (!alertingError) return summary;
+    // Alerts that cannot be recorded must not pass for a quiet success: the invocation fails,
+    // so SCF's function-error alarm fires, after the summary is in the log.
+    logJson({ event: 'summary', ...summary });
+    throw new AlertingFailedError(summary);
   } finally {
     deadline.dispose();
     if (opened) await opened.close().catch(() => {});
