@@ -181,7 +181,16 @@ export class RedisStore implements StateStore {
       const quit = this.client.quit().then(() => true, () => false);
       if (await this.bounded(quit, Math.min(1000, this.left()))) return;
     }
-    this.client.disconnect();
+    this.drop();
+  }
+
+  /**
+   * disconnect() only half-closes the socket: against a peer that never answers, the socket
+   * (and so the process) lingers for seconds after the run returned. Destroying it ends both.
+   */
+  private drop(): void {
+    if (this.client.status !== 'end') this.client.disconnect();
+    (this.client as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
   }
 
   private left(): number {
@@ -209,7 +218,7 @@ export class RedisStore implements StateStore {
     );
     if (result === false) {
       // The answer may still come; dropping the socket rejects it and frees the run.
-      this.client.disconnect();
+      this.drop();
       throw new Error(`redis ${this.where}: no answer before the run's deadline`);
     }
     if (result.ok) return result.value;
@@ -247,7 +256,8 @@ export class RedisStore implements StateStore {
     } catch (err) {
       // Only a live attempt: on an ended client, disconnect() would leave ioredis believing it is
       // closing on purpose, and it would then swallow the next attempt's error.
-      if (this.client.status !== 'end') this.client.disconnect();
+      if (this.client.status !== 'end') this.drop();
+      else (this.client as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
       throw this.clean(this.lastError ?? err);
     } finally {
       clearTimeout(timer);
