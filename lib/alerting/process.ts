@@ -17,6 +17,7 @@ import { advance, type Observation } from './incident';
 import {
   checkState,
   claimChange,
+  deadLetterKey,
   emptyState,
   releaseChange,
   settleChange,
@@ -76,6 +77,20 @@ export interface AlertingSummary {
   deliveries: DeliveryRecord[];
   deadLetters: DeadLetterRecord[];
   stateResets?: StateResetRecord[];
+}
+
+/**
+ * Alerting stopped part way. `partial` is what was committed before (alerts, deliveries, dead
+ * letters): the run's summary still reports it, so nothing that happened goes unreported.
+ */
+export class AlertingError extends Error {
+  constructor(
+    cause: unknown,
+    readonly partial: AlertingSummary,
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'AlertingError';
+  }
 }
 
 export interface AlertingInput {
@@ -139,15 +154,17 @@ export async function processAlerts(input: AlertingInput): Promise<AlertingSumma
     const maxAgeMs = config.alerts.deadLetterHours * 3600_000;
     const why = `undelivered for ${config.alerts.deadLetterHours} h`;
     const { claimed, expired } = await state.update((cur) =>
-      claimChange(cur, fn, runId, input.deadlineAt, now(), maxAgeMs, (e) => giveUp(input, e, why)),
+      claimChange(cur, fn, runId, input.deadlineAt, now(), maxAgeMs, (e) => state.giving(giveUp(input, e, why))),
     );
-    reportDeadLetters(input, expired, summary);
+    state.reportDeadLetters(expired);
     await sendAll(state, input, runId, claimed, load, summary);
     return summary;
   } catch (err) {
     // Best effort: the next run should not have to wait for this run's claims to lapse.
     await state.update((cur) => releaseChange(cur, runId)).catch(() => {});
-    throw err;
+    // A commit whose answer was lost may have happened: dead letters it wrote are reported too.
+    await state.reconcile().catch(() => {});
+    throw new AlertingError(err, summary);
   } finally {
     if (!input.store) await store.close();
   }
@@ -161,6 +178,9 @@ export async function processAlerts(input: AlertingInput): Promise<AlertingSumma
  */
 class StateWriter {
   private pending: StateResetRecord[] = [];
+  /** Dead letters this run tried to commit, and those it reported, by id. */
+  private readonly tried = new Map<string, GivenUp>();
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly store: StateStore,
@@ -190,6 +210,37 @@ class StateWriter {
         if (movedTo) this.pending.push({ key: err.key, why: err.why, movedTo });
       }
     }
+  }
+
+  giving(g: GivenUp): GivenUp {
+    this.tried.set(g.letter.id, g);
+    return g;
+  }
+
+  /** Called once the dead letters are committed, never before. */
+  reportDeadLetters(given: GivenUp[]): void {
+    for (const { letter } of given) {
+      if (this.reported.has(letter.id)) continue;
+      this.reported.add(letter.id);
+      const e = letter.entry;
+      const record: DeadLetterRecord = {
+        channel: e.channel,
+        reason: letter.reason,
+        createdAt: e.createdAt,
+        monitors: [...new Set(e.notices.map((n) => n.monitor))],
+        notices: e.notices.length,
+      };
+      this.summary.deadLetters.push(record);
+      logJson({ event: 'dead-letter', function: this.input.fn, ...record });
+    }
+  }
+
+  /** After a failed commit: the dead letters that are in the list after all. */
+  async reconcile(): Promise<void> {
+    const open = [...this.tried.keys()].filter((id) => !this.reported.has(id));
+    if (!open.length) return;
+    const listed = new Set((await this.store.list<{ id?: string }>(deadLetterKey(this.input.fn))).map((l) => l?.id));
+    this.reportDeadLetters(open.filter((id) => listed.has(id)).map((id) => this.tried.get(id)!));
   }
 
   private resetEntries(): OutboxEntry[] {
@@ -297,22 +348,6 @@ function giveUp(input: AlertingInput, e: OutboxEntry, reason: string): GivenUp {
   };
 }
 
-/** Called once the dead letters are committed, never before. */
-function reportDeadLetters(input: AlertingInput, given: GivenUp[], summary: AlertingSummary): void {
-  for (const { letter } of given) {
-    const e = letter.entry;
-    const record: DeadLetterRecord = {
-      channel: e.channel,
-      reason: letter.reason,
-      createdAt: e.createdAt,
-      monitors: [...new Set(e.notices.map((n) => n.monitor))],
-      notices: e.notices.length,
-    };
-    summary.deadLetters.push(record);
-    logJson({ event: 'dead-letter', function: input.fn, ...record });
-  }
-}
-
 /** A channel that cannot even be loaded (a broken deploy) is a failed delivery, kept for the next run. */
 async function loadAndDeliver(load: ChannelLoader, cfg: ChannelConfig, notices: Notice[], opts: Parameters<typeof deliver>[3]): Promise<DeliveryOutcome> {
   let channel;
@@ -387,13 +422,18 @@ async function sendGroup(
   // Settled the moment the channel answered: the time between its answer and this commit is
   // the only window in which a crash makes the next run send a confirmed message again.
   const why = outcome.ok ? '' : `${outcome.code}: ${outcome.message}`;
-  const given = await state.update((cur) =>
-    settleChange(cur, input.fn, runId, new Map(entries.map((e) => [e.id, settlement])), (e) => giveUp(input, e, why)),
-  );
-  summary.deliveries.push(record);
-  logJson({ event: 'delivery', function: input.fn, ...record });
+  let given: GivenUp[];
+  try {
+    given = await state.update((cur) =>
+      settleChange(cur, input.fn, runId, new Map(entries.map((e) => [e.id, settlement])), (e) => state.giving(giveUp(input, e, why))),
+    );
+  } finally {
+    // What the channel answered is reported even if recording it failed: the send happened.
+    summary.deliveries.push(record);
+    logJson({ event: 'delivery', function: input.fn, ...record });
+  }
   if (!given.length) return;
-  reportDeadLetters(input, given, summary);
+  state.reportDeadLetters(given);
   // Fallback messages go out in the same run, once: they are never passed on to a fallback.
   await sendAll(state, input, runId, given.flatMap((g) => (g.fallback ? [{ ...g.fallback }] : [])), load, summary);
 }

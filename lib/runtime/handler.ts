@@ -6,7 +6,7 @@
 import { loadConfig, type LoadOptions } from '../config/load';
 import type { Monitor, MonitorType } from '../config/schema';
 import type { ChannelLoader } from '../alerting/deliver';
-import { processAlerts, type AlertingSummary } from '../alerting/process';
+import { AlertingError, processAlerts, type AlertingSummary } from '../alerting/process';
 import { runnerFor, type FunctionDef } from '../monitors/runner';
 import { blameNetwork, checkCanary, type CanaryResult } from '../monitors/canary';
 import { flushLog, logJson } from '../report/log';
@@ -107,6 +107,7 @@ export async function runDefinedFunction(
       } catch (err) {
         // The results above are already logged; say plainly that alerting could not run.
         alertingError = (err as Error).message;
+        if (err instanceof AlertingError) alerts = err.partial;
         logJson({ event: 'alerting-error', function: fn, message: alertingError });
       }
     }
