@@ -10,7 +10,7 @@ import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadConfig } from '../lib/config/load';
 import { FUNCTION_TYPES, isFunctionName } from '../lib/monitors';
 import { runWorstCaseMs } from '../lib/runtime/budget';
-import { alertReserveMs } from '../lib/runtime/deadline';
+import { alertReserveMs, DELIVERY_FLOOR_MS } from '../lib/runtime/deadline';
 import { runFunction } from '../lib/runtime/functions';
 import { AlertingFailedError } from '../lib/runtime/handler';
 import { roleCredentialUsers } from '../lib/tencent/credentials';
@@ -111,11 +111,17 @@ function validate(args: string[]): number {
     } else {
       // With channels configured, the monitors stop early to leave time for delivery.
       const reserve = Object.keys(config.channels).length ? alertReserveMs(timeoutMs) : 0;
+      if (reserve && reserve < DELIVERY_FLOOR_MS) {
+        process.stderr.write(
+          `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} leaves ${reserve} ms for alert delivery, ` +
+            `less than the ${DELIVERY_FLOOR_MS} ms one attempt per channel needs: alerts would never be sent; give it at least ${(2 * DELIVERY_FLOOR_MS) / 1000} s\n`,
+        );
+      }
       if (timeoutMs - reserve < worst) {
         process.stderr.write(
           `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} is shorter than its monitors' worst case ` +
             `${Math.ceil(worst / 1000)} s (samples x interval + attempts x timeouts)` +
-            (reserve ? ` plus ${reserve / 1000} s kept for alert delivery` : '') +
+            (reserve ? ` plus ${reserve / 1000} s kept for alert delivery: it cannot hold both` : '') +
             `; monitors still running at the deadline are reported as DEADLINE\n`,
         );
       }
