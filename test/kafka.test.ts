@@ -511,6 +511,63 @@ describe('kafkaLag end to end', () => {
     assert.match(texts[0]!, /orders · 0 · 600 · 300 · 900/, 'the worst partitions in the alert');
   });
 
+  test('an open incident that gets worse (LAG_THRESHOLD -> STALL) sends an update; the resolution quotes what was announced', async () => {
+    ck.addTopic(id, 'billing', 1, 0);
+    ck.addGroup(id, 'billing-consumer', { members: 1, offsets: { billing: [0] } });
+    const path = join(dir, `kafka-${++storeCount}.json`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        state: { type: 'file', path: join(dir, 'e2e-state-worse') },
+        channels: { 'ops-wecom': { type: 'wecom', webhook: `http://127.0.0.1:${wecom.port}${WECOM_PATH}?key=` + '${SCFM_CK_WECOM}' } },
+        alerts: { channels: ['ops-wecom'] },
+        monitors: [
+          { name: 'billing-lag', type: 'ckafka', region: REGION, instanceId: id, groups: ['billing-consumer'], window: 3, expect: { maxLag: 1500 },
+            endpoint: cloud.endpoint('ckafka'), proxy: cloud.proxyUrl, secretId: '${SCFM_CK_ID}', secretKey: '${SCFM_CK_KEY}' },
+        ],
+      }),
+    );
+    const from = wecom.received.length;
+    const seen: { status: string; alerts: string[] }[] = [];
+    const step = async () => {
+      const s = await invoke(path);
+      noSecrets(s);
+      seen.push({ status: s.results[0]!.lag!.status, alerts: s.alerts.map((a) => `${a.kind}${a.worseThan ? ` worse than ${a.worseThan.join('+')}` : ''}`) });
+    };
+    for (let i = 0; i < 3; i++) {
+      ck.produce(id, 'billing', 100);
+      ck.consume(id, 'billing-consumer', 'billing', 100);
+      await step();
+    }
+    // Far behind, still consuming: over maxLag.
+    ck.produce(id, 'billing', 3000);
+    ck.consume(id, 'billing-consumer', 'billing', 100);
+    await step();
+    // Then the consumer stops committing: STALL once the window holds no movement.
+    for (let i = 0; i < 3; i++) {
+      ck.produce(id, 'billing', 100);
+      await step();
+    }
+    ck.consume(id, 'billing-consumer', 'billing', 100_000);
+    await step();
+
+    const opened = seen.findIndex((x) => x.alerts.some((a) => a === 'alert'));
+    const worse = seen.findIndex((x) => x.alerts.some((a) => a.startsWith('alert worse than')));
+    assert.ok(opened >= 0 && seen[opened]!.status !== 'STALL', JSON.stringify(seen));
+    assert.ok(worse > opened, `an update after the alert: ${JSON.stringify(seen)}`);
+    assert.equal(seen[worse]!.status, 'STALL');
+    assert.ok(!seen[worse]!.alerts[0]!.includes('STALL'), 'worse than what was announced before');
+    assert.deepEqual(seen.at(-1)!.alerts, ['resolved']);
+    assert.equal(seen.flatMap((x) => x.alerts).length, 3, `alert, update, resolved: ${JSON.stringify(seen)}`);
+    const texts = wecom.received.slice(from).map((r) => (r.json as { markdown: { content: string } }).markdown.content);
+    assert.equal(texts.length, 3);
+    assert.match(texts[1]!, /告警升级 billing-lag\/billing-consumer/);
+    assert.match(texts[1]!, /STALL/);
+    assert.match(texts[1]!, /此前/);
+    assert.match(texts[2]!, /已恢复 billing-lag/);
+    assert.match(texts[2]!, /STALL/, 'the resolution quotes the status people were told of last');
+  });
+
   test('a rejected key: PROVIDER_ERROR in the summary, and the key is nowhere', async () => {
     const s = await invoke(writeConfig('${SCFM_CK_ID}'));
     noSecrets(s);

@@ -34,6 +34,8 @@ import type { Notice } from './types';
 export interface AlertRecord {
   monitor: string;
   kind: Notice['kind'];
+  /** An update: the incident got worse than these announced codes. */
+  worseThan?: string[];
   incidentId: string;
   since: string;
   channels: string[];
@@ -302,7 +304,7 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
       const t = advance(state.monitors[key], obs, rules, silenced(rules, Date.parse(obs.at)), incidentId);
       state.monitors[key] = t.state;
       if (!t.notice) continue;
-      const { kind, incident, durationMs } = t.notice;
+      const { kind, incident, durationMs, worse } = t.notice;
       const notice: Notice = {
         kind,
         function: fn,
@@ -313,10 +315,11 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
         since: incident.since,
         at: r.timestamp,
         ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(worse ? { worseThan: worse.from } : {}),
         reasons: kind === 'resolved' ? incident.reasons : r.reasons,
         ...(kind === 'resolved' ? {} : { stats: r.stats, ...(r.table ? { table: r.table } : {}) }),
       };
-      alerts.push({ monitor: key, kind, incidentId: incident.id, since: incident.since, channels: rules.channels });
+      alerts.push({ monitor: key, kind, incidentId: incident.id, since: incident.since, channels: rules.channels, ...(worse ? { worseThan: worse.from } : {}) });
       for (const c of rules.channels) perChannel.set(c, [...(perChannel.get(c) ?? []), notice]);
     }
     for (const [channel, notices] of perChannel) {
