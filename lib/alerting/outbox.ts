@@ -2,8 +2,9 @@
  * The durable outbox (at-least-once): a grouped message per channel is written to the store in
  * the same compare-and-set as the incident transition that caused it, so a crash between the
  * two cannot lose an alert. Entries leave only when the channel confirmed them, failed
- * permanently, or grew older than `deadLetterHours`; a run claims entries for the time it has
- * left, so two runs at once never send the same entry.
+ * permanently, or grew older than `deadLetterHours`, and an entry given up leaves only in the
+ * commit that writes its dead letter and queues its fallback message. A run claims entries for
+ * the time it has left, so two runs at once never send the same entry.
  */
 import type { Append } from '../state/types';
 import type { MonitorState } from './incident';

@@ -36,7 +36,8 @@ return 1`;
 /**
  * The compare-and-set of KEYS[1] and the appends to KEYS[2..] as one script: every check comes
  * before the first write, since Redis does not undo a script's writes when it fails half way.
- * ARGV: expected, value, version, then per list its max and its items as one JSON array.
+ * ARGV: expected, value, version, then per list its max, its item count and the items, each
+ * already JSON (decoding them in Lua would turn an empty array into an object).
  */
 const CAS_APPEND = `
 for i = 1, #KEYS do
@@ -50,10 +51,12 @@ if ARGV[1] == '' then
 elseif current ~= ARGV[1] then
   return 0
 end
+local at = 4
 for i = 2, #KEYS do
-  local max = tonumber(ARGV[2 + (i - 1) * 2])
-  for _, item in ipairs(cjson.decode(ARGV[3 + (i - 1) * 2])) do redis.call('RPUSH', KEYS[i], cjson.encode(item)) end
+  local max, n = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
+  for j = 1, n do redis.call('RPUSH', KEYS[i], ARGV[at + 1 + j]) end
   redis.call('LTRIM', KEYS[i], -max, -1)
+  at = at + 2 + n
 end
 redis.call('HSET', KEYS[1], 'value', ARGV[2], 'version', ARGV[3])
 return 1`;
@@ -86,8 +89,6 @@ type Client = IoRedis.Redis & {
   stateQuarantine(key: string, to: string, version: string, kind: string): Promise<number>;
 };
 
-/** A list item JSON cannot decode would fail the whole script: so it is checked in TS first. */
-const encodeItems = (items: unknown[]) => JSON.stringify(items);
 
 export class RedisStore implements StateStore {
   private readonly client: Client;
@@ -149,7 +150,7 @@ export class RedisStore implements StateStore {
       return won === 1;
     }
     const keys = [key, ...appends.map((a) => a.key)].map((k) => this.prefix + k);
-    const args = [expected ?? '', JSON.stringify(value), version, ...appends.flatMap((a) => [a.max, encodeItems(a.items)])];
+    const args = [expected ?? '', JSON.stringify(value), version, ...appends.flatMap((a) => [a.max, a.items.length, ...a.items.map((x) => JSON.stringify(x))])];
     const won = await this.run(key, () => this.client.stateCasAppend(keys.length, ...keys, ...args));
     return won === 1;
   }
