@@ -7,7 +7,7 @@
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -19,7 +19,7 @@ import type { ResultRecord, Summary } from '../lib/report/record';
 import { setLogSink } from '../lib/report/log';
 import { runFunction } from '../lib/runtime/functions';
 import type { ScfEvent } from '../lib/runtime/scf';
-import { FileStore } from '../lib/state/file';
+import { FileStore, fileName } from '../lib/state/file';
 import type { StateStore } from '../lib/state/types';
 import { startTencentCloud, type TcRecorded, type TencentCloudStandIn } from './support/tencent-cloud';
 import { ckafkaService, type CkafkaStandIn } from './support/tc-ckafka';
@@ -393,6 +393,22 @@ describe('history', () => {
     assert.deepEqual(statuses, ['WARMING_UP', 'WARMING_UP', 'OK', 'OK', 'OK']);
     const kept = await store.list<{ at: number }>(historyKey('orders-lag', 'ckafka-hist0001', 'g'));
     assert.equal(kept.length, 3);
+  });
+
+  test('an unreadable history is kept aside and starts again, instead of failing every run', async () => {
+    smallInstance('ckafka-hist0002', [1000, 1000, 1000]);
+    const sub = join(dir, `store-${++storeCount}`);
+    mkdirSync(sub, { recursive: true });
+    const key = historyKey('orders-lag', 'ckafka-hist0002', 'g');
+    writeFileSync(join(sub, `${fileName(key)}.json`), '{"items": [{"at": 1, "tot');
+    const store = new FileStore(sub);
+    const m = monitor('ckafka-hist0002', { groups: ['g'], window: 3 });
+    const first = await one(m, context(store));
+    assert.match(first.lag!.historyError ?? '', /history was unreadable \(not valid JSON\); kept at .*unreadable-.*, starting afresh/);
+    assert.equal((await store.list(key)).length, 1, 'this observation starts the new history');
+    const second = await one(m, context(store));
+    assert.equal(second.lag!.historyError, undefined);
+    assert.equal((await store.list(key)).length, 2);
   });
 });
 
