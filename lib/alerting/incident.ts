@@ -115,8 +115,10 @@ export function advance(
   // The people who got the alert hear that it is over, maintenance or not; an incident nobody
   // was told about ends quietly.
   if (inc.alerted && rules.sendOnResolved) {
-    // What people were told, not a status reached later in silence (maintenance).
-    const quoted = inc.notified ? { ...inc, reasons: inc.notified } : inc;
+    // The last failing status if people were told of it; else what they were last told, never
+    // a status reached in silence (maintenance).
+    const told = new Set(inc.announced ?? codesOf(inc.reasons));
+    const quoted = inc.notified && !inc.reasons.every((r) => told.has(r.code)) ? { ...inc, reasons: inc.notified } : inc;
     return { state: s, notice: { kind: 'resolved', incident: quoted, durationMs: now - Date.parse(inc.since) } };
   }
   return { state: s };
