@@ -1,6 +1,7 @@
 /**
  * scf-monitor: invoke a function locally exactly as SCF would, validate a config, run the
- * demo. Exit codes: 0 all monitors healthy, 1 any monitor failing, 2 config or usage error.
+ * demo. Exit codes: 0 all monitors healthy, 1 any monitor failing or alerts that could not be
+ * handled (state store unwritable or unreachable), 2 config or usage error.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,7 +10,8 @@ import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadChannel } from '../lib/channels/load';
 import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
 import { runWorstCaseMs } from '../lib/runtime/budget';
-import { alertReserveMs } from '../lib/util/deadline';
+import { alertReserveMs, DELIVERY_FLOOR_MS } from '../lib/util/deadline';
+import { AlertingFailedError } from '../lib/runtime/handler';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/runtime/table';
@@ -30,7 +32,7 @@ const USAGE = `usage:
 
 functions: ${Object.keys(FUNCTION_TYPES).join(', ')}
 http functions (serve): ${Object.keys(HTTP_FUNCTIONS).join(', ')}
-exit codes: 0 all monitors healthy, 1 a monitor is failing, 2 config or usage error
+exit codes: 0 all monitors healthy, 1 a monitor is failing or alerting failed, 2 config or usage error
   (test-channel: 0 delivered, 1 not delivered, 2 config or usage error)`;
 
 const SERVERLESS_YML = 'serverless.yml';
@@ -69,7 +71,17 @@ async function invoke(args: string[]): Promise<number> {
   const settings = readFunctionSettings(resolve(SERVERLESS_YML), fn);
   const context = localContext(fn, settings.timeoutMs ?? 60_000, settings.memoryMb);
   setLogSink((line) => process.stderr.write(line));
-  const summary = await runFunction(fn, event, context, { configPath: values.config });
+  let summary;
+  try {
+    summary = await runFunction(fn, event, context, { configPath: values.config });
+  } catch (err) {
+    if (!(err instanceof AlertingFailedError)) throw err;
+    // The monitors' results still matter; the exit code says the alerts could not be handled.
+    summary = err.summary;
+    process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
+    process.stderr.write(`scf-monitor: ${err.message}\n`);
+    return 1;
+  }
   process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
   return summary.ok ? 0 : 1;
 }
@@ -113,11 +125,17 @@ function validate(args: string[]): number {
     } else {
       // With channels configured, the monitors stop early to leave time for delivery.
       const reserve = Object.keys(config.channels).length ? alertReserveMs(timeoutMs) : 0;
+      if (reserve && reserve < DELIVERY_FLOOR_MS) {
+        process.stderr.write(
+          `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} leaves ${reserve} ms for alert delivery, ` +
+            `less than the ${DELIVERY_FLOOR_MS} ms one attempt per channel needs: alerts would never be sent; give it at least ${(2 * DELIVERY_FLOOR_MS) / 1000} s\n`,
+        );
+      }
       if (timeoutMs - reserve < worst) {
         process.stderr.write(
           `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} is shorter than its monitors' worst case ` +
             `${Math.ceil(worst / 1000)} s (samples x interval + attempts x timeouts)` +
-            (reserve ? ` plus ${reserve / 1000} s kept for alert delivery` : '') +
+            (reserve ? ` plus ${reserve / 1000} s kept for alert delivery: it cannot hold both` : '') +
             `; monitors still running at the deadline are reported as DEADLINE\n`,
         );
       }

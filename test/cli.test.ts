@@ -448,7 +448,7 @@ describe('usage errors', () => {
   test('--help: usage, exit 0', async () => {
     const r = await cli(['--help'], { cwd: dir() });
     assert.equal(r.code, 0);
-    assert.ok(r.stdout.includes('exit codes: 0 all monitors healthy, 1 a monitor is failing, 2 config or usage error'), r.stdout);
+    assert.ok(r.stdout.includes('exit codes: 0 all monitors healthy, 1 a monitor is failing or alerting failed, 2 config or usage error'), r.stdout);
   });
 });
 

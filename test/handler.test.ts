@@ -16,6 +16,7 @@ import type { ScfEvent } from '../lib/runtime/scf';
 import type { ResultRecord } from '../lib/report/record';
 import type { Summary } from '../lib/runtime/summary';
 import { main_handler } from '../functions/statusCheck';
+import { AlertingFailedError } from '../lib/runtime/handler';
 import { httpServer, tcpServer, type Running } from '../dev/standins/servers';
 
 const RECORD_FIELDS = ['timestamp', 'function', 'monitor', 'type', 'target', 'ok', 'reasons', 'stats', 'hostList', 'samples'];
@@ -509,7 +510,7 @@ describe('main_handler', () => {
 });
 
 describe('alerting that cannot run', () => {
-  test('an unreachable state store: the results stand, the summary and the log say why, no password shown', async () => {
+  test('an unreachable state store: the invocation fails after logging the summary, whose results stand; no password shown', async () => {
     const { closedPort } = await import('../dev/standins/servers');
     const port = await closedPort();
     const server = await httpServer((_q, r) => r.writeHead(502).end());
@@ -520,8 +521,16 @@ describe('alerting that cannot run', () => {
         alerts: { channels: ['ops'] },
         monitors: [{ name: 'down', type: 'http', url: server.url(), samples: 1 }],
       });
-      const s = await runFunction('statusCheck', timer(''), { time_limit_in_ms: 10_000 }, { configPath: path });
+      const err = await runFunction('statusCheck', timer(''), { time_limit_in_ms: 10_000 }, { configPath: path }).then(
+        () => assert.fail('a run whose alerts cannot be recorded must not succeed'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof AlertingFailedError, String(err));
+      const s = err.summary;
       assert.deepEqual(s.results.map((r) => [r.monitor, r.reasons[0]?.code]), [['down', 'HTTP_STATUS']]);
+      const summaryLine = lines.find((l) => l.includes('"event":"summary"'));
+      assert.ok(summaryLine && summaryLine.includes('"alertingError"'), 'the summary is logged before the invocation fails');
+      assert.ok(!err.message.includes('hunter2'));
       assert.match(s.alertingError ?? '', new RegExp(`redis 127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
       const line = lines.find((l) => l.includes('"alerting-error"'));
       assert.ok(line, 'the failure is logged');

@@ -110,7 +110,7 @@ describe('advance: default rules (failureThreshold 1, successThreshold 1, remind
     const t = advance(undefined, { ok: false, at: iso(0), reasons: FAIL }, rules(), false, () => 'id-1');
     assert.deepEqual(t.notice, {
       kind: 'alert',
-      incident: { id: 'id-1', since: iso(0), alerted: true, lastNotifiedAt: iso(0), reasons: FAIL },
+      incident: { id: 'id-1', since: iso(0), alerted: true, lastNotifiedAt: iso(0), reasons: FAIL, announced: ['HTTP_STATUS'], notified: FAIL },
     });
     assert.equal(t.state.failures, 1);
     assert.equal(t.state.successes, 0);
@@ -118,7 +118,7 @@ describe('advance: default rules (failureThreshold 1, successThreshold 1, remind
   });
 
   test('a reminder carries the reasons of its own run', () => {
-    const other: Reason[] = [{ code: 'CONNECT_REFUSED', message: 'connection refused' }];
+    const other: Reason[] = [{ code: 'HTTP_STATUS', message: '500 Internal Server Error' }];
     const t1 = advance(undefined, { ok: false, at: iso(0), reasons: FAIL }, rules(), false, () => 'id');
     const t2 = advance(t1.state, { ok: false, at: iso(60), reasons: other }, rules(), false, () => 'other');
     assert.equal(t2.notice?.kind, 'reminder');
@@ -151,6 +151,50 @@ describe('advance: default rules (failureThreshold 1, successThreshold 1, remind
     assert.equal(state?.failingSince, undefined);
     assert.equal(state?.failures, 0);
     assert.equal(state?.successes, 1);
+  });
+});
+
+describe('advance: a worse status on an open incident is an update', () => {
+  const at = (m: number, ...codes: Reason['code'][]): Observation => ({ ok: false, at: iso(m), reasons: codes.map((code) => ({ code, message: `${code} now` })) });
+  const walk = (obs: Observation[], r = rules()) => {
+    let state: MonitorState | undefined;
+    return obs.map((o) => {
+      const t = advance(state, o, r, false, () => 'id');
+      state = t.state;
+      return t.notice;
+    });
+  };
+
+  test('WARN -> STALL: an update under the same incident, naming what was announced before', () => {
+    const [a, u] = walk([at(0, 'WARN', 'LAG_THRESHOLD'), at(1, 'STALL', 'LAG_THRESHOLD')]);
+    assert.equal(a?.kind, 'alert');
+    assert.equal(u?.kind, 'alert');
+    assert.deepEqual(u?.worse, { from: ['WARN', 'LAG_THRESHOLD'] });
+    assert.equal(u?.incident.id, a?.incident.id);
+  });
+
+  test('STALL -> WARN is not worse; nor is a status already announced; an update restarts the reminder clock', () => {
+    const n = walk([at(0, 'STALL'), at(1, 'WARN'), at(2, 'STALL'), at(30, 'STOP'), at(60, 'STOP'), at(90, 'STOP')]);
+    assert.deepEqual(n.map((x) => (x ? `${x.kind}${x.worse ? '+' : ''}` : '-')), ['alert', '-', '-', 'alert+', '-', 'reminder']);
+  });
+
+  test('a new failure code of an http monitor is news; DEADLINE and PROBE_NETWORK are not', () => {
+    const n = walk([at(0, 'HTTP_STATUS'), at(1, 'HTTP_STATUS', 'DEADLINE'), at(2, 'CONNECT_REFUSED'), at(3, 'CONNECT_REFUSED')]);
+    assert.deepEqual(n.map((x) => (x ? `${x.kind}${x.worse ? '+' : ''}` : '-')), ['alert', '-', 'alert+', '-']);
+  });
+
+  test('the resolved message quotes what was announced, not a status reached in silence', () => {
+    let state: MonitorState | undefined;
+    const step = (o: Observation, silenced = false) => {
+      const t = advance(state, o, rules(), silenced, () => 'id');
+      state = t.state;
+      return t.notice;
+    };
+    step(at(0, 'WARN'));
+    step(at(1, 'STALL'), true); // maintenance: nobody hears of STALL
+    const resolved = step({ ok: true, at: iso(2), reasons: [] });
+    assert.equal(resolved?.kind, 'resolved');
+    assert.deepEqual(resolved?.incident.reasons.map((r) => r.code), ['WARN']);
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
@@ -20,7 +20,7 @@ import type { Summary } from '../lib/runtime/summary';
 import { setLogSink } from '../lib/report/log';
 import { runFunction } from '../lib/functions';
 import type { ScfEvent } from '../lib/runtime/scf';
-import { FileStore } from '../lib/state/file';
+import { FileStore, fileName } from '../lib/state/file';
 import type { StateStore } from '../lib/state/types';
 import { startTencentCloud, type TcRecorded, type TencentCloudStandIn } from '../dev/standins/tencent-cloud';
 import { ckafkaService, type CkafkaStandIn } from '../dev/standins/tc-ckafka';
@@ -406,6 +406,22 @@ describe('history', () => {
     const kept = await store.list<{ at: number }>(historyKey('orders-lag', 'ckafka-hist0001', 'g'));
     assert.equal(kept.length, 3);
   });
+
+  test('an unreadable history is kept aside and starts again, instead of failing every run', async () => {
+    smallInstance('ckafka-hist0002', [1000, 1000, 1000]);
+    const sub = join(dir, `store-${++storeCount}`);
+    mkdirSync(sub, { recursive: true });
+    const key = historyKey('orders-lag', 'ckafka-hist0002', 'g');
+    writeFileSync(join(sub, `${fileName(key)}.json`), '{"items": [{"at": 1, "tot');
+    const store = new FileStore(sub);
+    const m = monitor('ckafka-hist0002', { groups: ['g'], window: 3 });
+    const first = await one(m, context(store));
+    assert.match(first.lag!.historyError ?? '', /history was unreadable \(not valid JSON\); kept at .*unreadable-.*, starting afresh/);
+    assert.equal((await store.list(key)).length, 1, 'this observation starts the new history');
+    const second = await one(m, context(store));
+    assert.equal(second.lag!.historyError, undefined);
+    assert.equal((await store.list(key)).length, 2);
+  });
 });
 
 describe('kafkaLag end to end', () => {
@@ -521,6 +537,63 @@ describe('kafkaLag end to end', () => {
     assert.equal(texts.length, 2);
     assert.match(texts[0]!, /committed offsets of 3 partitions/);
     assert.match(texts[0]!, /orders · 0 · 600 · 300 · 900/, 'the worst partitions in the alert');
+  });
+
+  test('an open incident that gets worse (LAG_THRESHOLD -> STALL) sends an update; the resolution quotes what was announced', async () => {
+    ck.addTopic(id, 'billing', 1, 0);
+    ck.addGroup(id, 'billing-consumer', { members: 1, offsets: { billing: [0] } });
+    const path = join(dir, `kafka-${++storeCount}.json`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        state: { type: 'file', path: join(dir, 'e2e-state-worse') },
+        channels: { 'ops-wecom': { type: 'wecom', webhook: `http://127.0.0.1:${wecom.port}${WECOM_PATH}?key=` + '${SCFM_CK_WECOM}' } },
+        alerts: { channels: ['ops-wecom'] },
+        monitors: [
+          { name: 'billing-lag', type: 'ckafka', region: REGION, instanceId: id, groups: ['billing-consumer'], window: 3, expect: { maxLag: 1500 },
+            endpoint: cloud.endpoint('ckafka'), proxy: cloud.proxyUrl, secretId: '${SCFM_CK_ID}', secretKey: '${SCFM_CK_KEY}' },
+        ],
+      }),
+    );
+    const from = wecom.received.length;
+    const seen: { status: string; alerts: string[] }[] = [];
+    const step = async () => {
+      const s = await invoke(path);
+      noSecrets(s);
+      seen.push({ status: s.results[0]!.lag!.status, alerts: s.alerts.map((a) => `${a.kind}${a.worseThan ? ` worse than ${a.worseThan.join('+')}` : ''}`) });
+    };
+    for (let i = 0; i < 3; i++) {
+      ck.produce(id, 'billing', 100);
+      ck.consume(id, 'billing-consumer', 'billing', 100);
+      await step();
+    }
+    // Far behind, still consuming: over maxLag.
+    ck.produce(id, 'billing', 3000);
+    ck.consume(id, 'billing-consumer', 'billing', 100);
+    await step();
+    // Then the consumer stops committing: STALL once the window holds no movement.
+    for (let i = 0; i < 3; i++) {
+      ck.produce(id, 'billing', 100);
+      await step();
+    }
+    ck.consume(id, 'billing-consumer', 'billing', 100_000);
+    await step();
+
+    const opened = seen.findIndex((x) => x.alerts.some((a) => a === 'alert'));
+    const worse = seen.findIndex((x) => x.alerts.some((a) => a.startsWith('alert worse than')));
+    assert.ok(opened >= 0 && seen[opened]!.status !== 'STALL', JSON.stringify(seen));
+    assert.ok(worse > opened, `an update after the alert: ${JSON.stringify(seen)}`);
+    assert.equal(seen[worse]!.status, 'STALL');
+    assert.ok(!seen[worse]!.alerts[0]!.includes('STALL'), 'worse than what was announced before');
+    assert.deepEqual(seen.at(-1)!.alerts, ['resolved']);
+    assert.equal(seen.flatMap((x) => x.alerts).length, 3, `alert, update, resolved: ${JSON.stringify(seen)}`);
+    const texts = wecom.received.slice(from).map((r) => (r.json as { markdown: { content: string } }).markdown.content);
+    assert.equal(texts.length, 3);
+    assert.match(texts[1]!, /告警升级 billing-lag\/billing-consumer/);
+    assert.match(texts[1]!, /STALL/);
+    assert.match(texts[1]!, /此前/);
+    assert.match(texts[2]!, /已恢复 billing-lag/);
+    assert.match(texts[2]!, /STALL/, 'the resolution quotes the status people were told of last');
   });
 
   test('a rejected key: PROVIDER_ERROR in the summary, and the key is nowhere', async () => {

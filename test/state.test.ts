@@ -106,6 +106,29 @@ function contract(name: string, space: () => () => StateStore) {
       assert.equal(created.filter(Boolean).length, 1, JSON.stringify(created));
     });
 
+    test('compareAndSet with appends: one commit; items round-trip exactly; a stale version writes neither', async () => {
+      const s = fresh();
+      const item = { id: 'e1', empty: [], nested: { list: [[], {}], text: '死信 ✓' }, n: 1.5 };
+      assert.equal(await s.compareAndSet('v', undefined, { outbox: ['x'] }, [{ key: 'dl', items: [item], max: 3 }]), true);
+      assert.deepEqual(await s.list('dl'), [item]);
+      const { version } = (await s.get('v'))!;
+      assert.equal(await s.compareAndSet('v', 'stale', { outbox: [] }, [{ key: 'dl', items: [{ id: 'e2' }], max: 3 }]), false);
+      assert.deepEqual(await s.list('dl'), [item], 'a lost compare-and-set appends nothing');
+      assert.equal(await s.compareAndSet('v', version, { outbox: [] }, [{ key: 'dl', items: [{ id: 'e2' }, { id: 'e3' }, { id: 'e4' }], max: 3 }]), true);
+      assert.deepEqual((await s.list<{ id: string }>('dl')).map((x) => x.id), ['e2', 'e3', 'e4']);
+      assert.deepEqual((await s.get('v'))?.value, { outbox: [] });
+    });
+
+    test('compareAndSet with appends onto a list that is not one: rejects as unreadable, writes nothing', async () => {
+      const s = fresh();
+      assert.equal(await s.compareAndSet('notalist', undefined, 'a value'), true);
+      assert.equal(await s.compareAndSet('v', undefined, 1), true);
+      const { version } = (await s.get('v'))!;
+      await assert.rejects(s.compareAndSet('v', version, 2, [{ key: 'notalist', items: [{ id: 'x' }], max: 5 }]), (err: Error) => err.name === 'UnreadableStateError');
+      assert.equal((await s.get('v'))?.value, 1, 'the value is not written either');
+      assert.equal((await s.get('notalist'))?.value, 'a value');
+    });
+
     test('concurrent update() increments in one process add up exactly', async () => {
       const s = fresh();
       await Promise.all(Array.from({ length: 20 }, () => update(s, 'counter', increment, 1000)));

@@ -3,7 +3,9 @@
  * failed runs in a row open an incident and alert once; while it stays open a reminder goes
  * out every `remindEveryMinutes`; `successThreshold` good runs in a row close it with a
  * "resolved". A maintenance window silences alerts and reminders but the state keeps moving,
- * so an outage that outlasts the window is alerted when the window ends.
+ * so an outage that outlasts the window is alerted when the window ends. A worse status on an
+ * open incident (a failure code not yet announced: STALL after WARN, a refused connection after
+ * a 502) is an update, sent like an alert under the same incident id.
  */
 import type { Rules } from '../config/alerting-schema';
 import type { Reason } from '../report/codes';
@@ -15,9 +17,13 @@ export interface Incident {
   since: string;
   /** Whether the alert went out (it does not during maintenance). */
   alerted: boolean;
-  /** ISO time of the last alert or reminder. */
+  /** ISO time of the last alert, update or reminder. */
   lastNotifiedAt?: string;
   reasons: Reason[];
+  /** Every failure code people were told of in this incident (alert, updates, reminders). */
+  announced?: string[];
+  /** The reasons of the last notice sent: what a "resolved" quotes, so it never names a status nobody heard of. */
+  notified?: Reason[];
 }
 
 export interface MonitorState {
@@ -38,8 +44,27 @@ export interface Observation {
 
 export interface Transition {
   state: MonitorState;
-  notice?: { kind: NoticeKind; incident: Incident; durationMs?: number };
+  /** `worse`: an alert that updates an open incident, with the codes announced before. */
+  notice?: { kind: NoticeKind; incident: Incident; durationMs?: number; worse?: { from: string[] } };
 }
+
+/**
+ * Consumer-lag statuses, most severe first (kafka/evaluate.ts): STALL after WARN is worse,
+ * WARN after STALL is not. Other codes have no order: any one not yet announced is news.
+ */
+const RANKED = ['STOP', 'STALL', 'REWIND', 'LAG_THRESHOLD', 'WARN'];
+/** About our own run, not the target: never a reason to tell people more. */
+const NOT_NEWS = new Set(['DEADLINE', 'PROBE_NETWORK']);
+
+/** Whether `now` holds a code worse than everything announced: new, and not outranked by an announced status. */
+export function isWorse(announced: readonly string[], now: readonly Reason[]): boolean {
+  const told = new Set(announced);
+  const rank = (c: string) => RANKED.indexOf(c);
+  const worstTold = Math.min(...announced.map(rank).filter((r) => r >= 0), RANKED.length);
+  return now.some((r) => !told.has(r.code) && !NOT_NEWS.has(r.code) && (rank(r.code) < 0 || rank(r.code) < worstTold));
+}
+
+const codesOf = (reasons: readonly Reason[]) => [...new Set(reasons.map((r) => r.code))];
 
 export function advance(
   prev: MonitorState | undefined,
@@ -62,16 +87,21 @@ export function advance(
     if (!inc) return { state: s };
     inc.reasons = obs.reasons;
     if (silenced) return { state: s };
+    const told = (kind: NoticeKind, worse?: { from: string[] }): Transition => {
+      inc.lastNotifiedAt = obs.at;
+      inc.announced = [...new Set([...(inc.announced ?? []), ...codesOf(obs.reasons)])];
+      inc.notified = obs.reasons;
+      return { state: s, notice: { kind, incident: { ...inc }, ...(worse ? { worse } : {}) } };
+    };
     if (!inc.alerted) {
       inc.alerted = true;
-      inc.lastNotifiedAt = obs.at;
-      return { state: s, notice: { kind: 'alert', incident: { ...inc } } };
+      return told('alert');
     }
+    // Incidents stored before updates existed announced what they held then.
+    const announced = inc.announced ?? codesOf(prev?.incident?.reasons ?? []);
+    if (isWorse(announced, obs.reasons)) return told('alert', { from: codesOf(inc.notified ?? prev?.incident?.reasons ?? []) });
     const last = Date.parse(inc.lastNotifiedAt ?? inc.since);
-    if (rules.remindEveryMinutes > 0 && now - last >= rules.remindEveryMinutes * 60_000) {
-      inc.lastNotifiedAt = obs.at;
-      return { state: s, notice: { kind: 'reminder', incident: { ...inc } } };
-    }
+    if (rules.remindEveryMinutes > 0 && now - last >= rules.remindEveryMinutes * 60_000) return told('reminder');
     return { state: s };
   }
   // Counting past the threshold tells nothing, and a count that stops still lets a healthy
@@ -85,7 +115,11 @@ export function advance(
   // The people who got the alert hear that it is over, maintenance or not; an incident nobody
   // was told about ends quietly.
   if (inc.alerted && rules.sendOnResolved) {
-    return { state: s, notice: { kind: 'resolved', incident: inc, durationMs: now - Date.parse(inc.since) } };
+    // The last failing status if people were told of it; else what they were last told, never
+    // a status reached in silence (maintenance).
+    const told = new Set(inc.announced ?? codesOf(inc.reasons));
+    const quoted = inc.notified && !inc.reasons.every((r) => told.has(r.code)) ? { ...inc, reasons: inc.notified } : inc;
+    return { state: s, notice: { kind: 'resolved', incident: quoted, durationMs: now - Date.parse(inc.since) } };
   }
   return { state: s };
 }

@@ -12,6 +12,9 @@ export { TEMPLATE_FIELDS, fillTemplate, unknownPlaceholders, type TemplateField 
 
 interface Words {
   kind: Record<NoticeKind, string>;
+  /** The headline word of an alert that updates an open incident, and the label for what it was before. */
+  worse: string;
+  before: string;
   title: (counts: Record<NoticeKind, number>) => string;
   reasons: string;
   numbers: string;
@@ -42,6 +45,8 @@ function durationIn(unit: { s: string; min: string; h: string; d: string }): (ms
 
 const zh: Words = {
   kind: { alert: '告警', reminder: '仍未恢复', resolved: '已恢复' },
+  worse: '告警升级',
+  before: '此前',
   title: (c) =>
     [c.alert && `${c.alert} 个告警`, c.reminder && `${c.reminder} 个仍未恢复`, c.resolved && `${c.resolved} 个已恢复`]
       .filter(Boolean)
@@ -63,6 +68,8 @@ const zh: Words = {
 
 const en: Words = {
   kind: { alert: 'ALERT', reminder: 'STILL FAILING', resolved: 'RESOLVED' },
+  worse: 'WORSE',
+  before: 'Before',
   title: (c) =>
     [c.alert && `${c.alert} alert${c.alert > 1 ? 's' : ''}`, c.reminder && `${c.reminder} still failing`, c.resolved && `${c.resolved} resolved`]
       .filter(Boolean)
@@ -110,7 +117,7 @@ export function displayTime(iso: string): string {
 export function templateValues(n: Notice, locale: Locale): Record<TemplateField, string> {
   const w = WORDS[locale];
   return {
-    kind: w.kind[n.kind],
+    kind: n.worseThan ? w.worse : w.kind[n.kind],
     monitor: n.monitor,
     type: n.type,
     target: n.target,
@@ -147,6 +154,7 @@ export function viewNotice(n: Notice, locale: Locale, templates?: Templates): No
   const fields: [string, string][] = [[w.target, n.target]];
   if (n.kind !== 'resolved') {
     for (const r of n.reasons) fields.push([w.reasons, `${r.code}: ${r.message}`]);
+    if (n.worseThan?.length) fields.push([w.before, n.worseThan.join(', ')]);
     // A ckafka record's numbers are in its reasons (lag per topic); its stats say nothing more.
     if (n.stats && n.stats.samples > 0 && n.type !== 'ckafka') {
       const parts = [`${w.successRate} ${values.successRate} (${n.stats.successes}/${n.stats.samples})`];
@@ -161,7 +169,7 @@ export function viewNotice(n: Notice, locale: Locale, templates?: Templates): No
   fields.push([w.incident, n.incidentId]);
   return {
     kind: n.kind,
-    headline: `${w.kind[n.kind]} ${n.monitor}`,
+    headline: `${values.kind} ${n.monitor}`,
     fields,
     ...(n.table && n.kind !== 'resolved' && n.table.rows.length ? { table: n.table } : {}),
     ...(template ? { custom: fillTemplate(template, values) } : {}),

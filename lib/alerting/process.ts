@@ -10,18 +10,20 @@ import type { Config, MonitorConfig } from '../config/schema';
 import type { ResultRecord } from '../report/record';
 import { logJson } from '../report/log';
 import { openStore } from '../state/open';
-import { update, type StateStore } from '../state/types';
+import { UnreadableStateError, update, type StateStore } from '../state/types';
 import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
 import { advance, type Observation } from './incident';
 import {
-  claimPending,
-  DEAD_LETTERS_KEPT,
+  checkState,
+  claimChange,
   deadLetterKey,
   emptyState,
-  settle,
+  releaseChange,
+  settleChange,
   stateKey,
-  type DeadLetter,
+  type Change,
   type FunctionState,
+  type GivenUp,
   type OutboxEntry,
   type Settlement,
 } from './outbox';
@@ -31,6 +33,8 @@ import type { Notice } from './types';
 export interface AlertRecord {
   monitor: string;
   kind: Notice['kind'];
+  /** An update: the incident got worse than these announced codes. */
+  worseThan?: string[];
   incidentId: string;
   since: string;
   channels: string[];
@@ -61,10 +65,33 @@ export interface DeadLetterRecord {
   notices: number;
 }
 
+/** A state record that could not be read, moved aside; the function started fresh. */
+export interface StateResetRecord {
+  key: string;
+  why: string;
+  /** Where the old record was kept (a file path, a Redis key). */
+  movedTo: string;
+}
+
 export interface AlertingSummary {
   alerts: AlertRecord[];
   deliveries: DeliveryRecord[];
   deadLetters: DeadLetterRecord[];
+  stateResets?: StateResetRecord[];
+}
+
+/**
+ * Alerting stopped part way. `partial` is what was committed before (alerts, deliveries, dead
+ * letters): the run's summary still reports it, so nothing that happened goes unreported.
+ */
+export class AlertingError extends Error {
+  constructor(
+    cause: unknown,
+    readonly partial: AlertingSummary,
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = 'AlertingError';
+  }
 }
 
 export interface AlertingInput {
@@ -115,26 +142,141 @@ export async function processAlerts(input: AlertingInput): Promise<AlertingSumma
   const summary: AlertingSummary = { alerts: [], deliveries: [], deadLetters: [] };
   if (Object.keys(config.channels).length === 0) return summary;
   const now = input.now ?? Date.now;
-  const store = input.store ?? openStore(config.state);
+  const store = input.store ?? openStore(config.state, { deadlineAt: input.deadlineAt });
   const load = input.loadChannel;
   const runId = randomUUID();
+  const state = new StateWriter(store, input, summary);
   try {
-    summary.alerts = await transition(store, input, now);
+    summary.alerts = await transition(state, input, now);
     const maxAgeMs = config.alerts.deadLetterHours * 3600_000;
-    const first = await claimPending(store, fn, runId, input.deadlineAt, now(), maxAgeMs);
-    const expired = await deadLetter(store, input, first.expired, summary, () => `undelivered for ${config.alerts.deadLetterHours} h`);
-    await sendAll(store, input, runId, [...first.claimed, ...(await holdNew(store, input, runId, expired))], load, summary);
+    const why = `undelivered for ${config.alerts.deadLetterHours} h`;
+    const { claimed, expired } = await state.update((cur) =>
+      claimChange(cur, fn, runId, input.deadlineAt, now(), maxAgeMs, (e) => state.giving(giveUp(input, e, why))),
+    );
+    state.reportDeadLetters(expired);
+    await sendAll(state, input, runId, claimed, load, summary);
     return summary;
+  } catch (err) {
+    // Best effort: the next run should not have to wait for this run's claims to lapse.
+    await state.update((cur) => releaseChange(cur, runId)).catch(() => {});
+    // A commit whose answer was lost may have happened: dead letters it wrote are reported too.
+    await state.reconcile().catch(() => {});
+    throw new AlertingError(err, summary);
   } finally {
     if (!input.store) await store.close();
   }
 }
 
-async function transition(store: StateStore, input: AlertingInput, now: () => number): Promise<AlertRecord[]> {
+/**
+ * Every change to the function's state goes through here. A record that cannot be read, or
+ * read but not understood, is moved aside (kept, and where is said) and the function starts
+ * fresh; the channels hear of it once, in the same commit as the fresh state, from the run
+ * that moved it.
+ */
+class StateWriter {
+  private pending: StateResetRecord[] = [];
+  /** Dead letters this run tried to commit, and those it reported, by id. */
+  private readonly tried = new Map<string, GivenUp>();
+  private readonly reported = new Set<string>();
+
+  constructor(
+    private readonly store: StateStore,
+    private readonly input: AlertingInput,
+    private readonly summary: AlertingSummary,
+  ) {}
+
+  async update<R>(change: (cur: FunctionState | undefined) => Change<R>): Promise<R> {
+    const key = stateKey(this.input.fn);
+    for (let tries = 0; ; tries++) {
+      let badShape: string | undefined;
+      try {
+        const result = await update<FunctionState, R>(this.store, key, (cur) => {
+          badShape = cur === undefined ? undefined : checkState(cur);
+          if (badShape) throw new UnreadableStateError(key, '', badShape);
+          const c = change(cur);
+          if (!this.pending.length) return c;
+          return { ...c, value: { ...c.value, outbox: [...c.value.outbox, ...this.resetEntries()] } };
+        });
+        this.commitResets();
+        return result;
+      } catch (err) {
+        if (!(err instanceof UnreadableStateError) || tries >= 3) throw err;
+        const version = badShape ? (await this.store.get<unknown>(key))?.version : undefined;
+        if (badShape && version === undefined) continue;
+        const movedTo = await this.store.quarantine(err.key, err.key === key ? 'value' : 'list', version);
+        if (movedTo) this.pending.push({ key: err.key, why: err.why, movedTo });
+      }
+    }
+  }
+
+  giving(g: GivenUp): GivenUp {
+    this.tried.set(g.letter.id, g);
+    return g;
+  }
+
+  /** Called once the dead letters are committed, never before. */
+  reportDeadLetters(given: GivenUp[]): void {
+    for (const { letter } of given) {
+      if (this.reported.has(letter.id)) continue;
+      this.reported.add(letter.id);
+      const e = letter.entry;
+      const record: DeadLetterRecord = {
+        channel: e.channel,
+        reason: letter.reason,
+        createdAt: e.createdAt,
+        monitors: [...new Set(e.notices.map((n) => n.monitor))],
+        notices: e.notices.length,
+      };
+      this.summary.deadLetters.push(record);
+      logJson({ event: 'dead-letter', function: this.input.fn, ...record });
+    }
+  }
+
+  /** After a failed commit: the dead letters that are in the list after all. */
+  async reconcile(): Promise<void> {
+    const open = [...this.tried.keys()].filter((id) => !this.reported.has(id));
+    if (!open.length) return;
+    const listed = new Set((await this.store.list<{ id?: string }>(deadLetterKey(this.input.fn))).map((l) => l?.id));
+    this.reportDeadLetters(open.filter((id) => listed.has(id)).map((id) => this.tried.get(id)!));
+  }
+
+  private resetEntries(): OutboxEntry[] {
+    const { fn, config } = this.input;
+    const at = new Date().toISOString();
+    const notices: Notice[] = this.pending.map((r) => ({
+      kind: 'alert',
+      function: fn,
+      monitor: `${fn} state`,
+      type: 'state',
+      target: r.movedTo,
+      incidentId: `state-reset-${at.slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`,
+      since: at,
+      at,
+      reasons: [
+        {
+          code: 'STATE_RESET',
+          message:
+            `state key ${r.key} was unreadable (${r.why}) and was reset: open incidents, reminders and undelivered notices it held are forgotten ` +
+            `(failing monitors alert again as new incidents); the old record is kept at ${r.movedTo}`,
+        },
+      ],
+    }));
+    return Object.keys(config.channels).map((channel) => ({ id: randomUUID(), channel, createdAt: at, notices, attempts: 0 }));
+  }
+
+  private commitResets(): void {
+    if (!this.pending.length) return;
+    for (const r of this.pending) logJson({ event: 'state-reset', function: this.input.fn, ...r });
+    this.summary.stateResets = [...(this.summary.stateResets ?? []), ...this.pending];
+    this.pending = [];
+  }
+}
+
+async function transition(state: StateWriter, input: AlertingInput, now: () => number): Promise<AlertRecord[]> {
   const { fn, config, results } = input;
   const byName = new Map<string, MonitorConfig>(config.monitors.map((m) => [m.name, m]));
   const at = new Date(now()).toISOString();
-  return update<FunctionState, AlertRecord[]>(store, stateKey(fn), (cur) => {
+  return state.update<AlertRecord[]>((cur) => {
     const state: FunctionState = cur ? { monitors: { ...cur.monitors }, outbox: [...cur.outbox] } : emptyState();
     // A monitor taken out of the config takes its incidents with it (without a "resolved").
     for (const key of Object.keys(state.monitors)) if (!byName.has(monitorOfKey(key, byName))) delete state.monitors[key];
@@ -157,7 +299,7 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
       const t = advance(state.monitors[key], obs, rules, silenced(rules, Date.parse(obs.at)), incidentId);
       state.monitors[key] = t.state;
       if (!t.notice) continue;
-      const { kind, incident, durationMs } = t.notice;
+      const { kind, incident, durationMs, worse } = t.notice;
       const notice: Notice = {
         kind,
         function: fn,
@@ -168,10 +310,11 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
         since: incident.since,
         at: r.timestamp,
         ...(durationMs !== undefined ? { durationMs } : {}),
+        ...(worse ? { worseThan: worse.from } : {}),
         reasons: kind === 'resolved' ? incident.reasons : r.reasons,
         ...(kind === 'resolved' ? {} : { stats: r.stats, ...(r.table ? { table: r.table } : {}) }),
       };
-      alerts.push({ monitor: key, kind, incidentId: incident.id, since: incident.since, channels: rules.channels });
+      alerts.push({ monitor: key, kind, incidentId: incident.id, since: incident.since, channels: rules.channels, ...(worse ? { worseThan: worse.from } : {}) });
       for (const c of rules.channels) perChannel.set(c, [...(perChannel.get(c) ?? []), notice]);
     }
     for (const [channel, notices] of perChannel) {
@@ -181,44 +324,26 @@ async function transition(store: StateStore, input: AlertingInput, now: () => nu
   });
 }
 
-/** Moves entries to the dead-letter list; returns the fallback messages that tell about them. */
-async function deadLetter(
-  store: StateStore,
-  input: AlertingInput,
-  entries: OutboxEntry[],
-  summary: AlertingSummary,
-  why: (e: OutboxEntry) => string,
-): Promise<OutboxEntry[]> {
+/** The dead letter for an entry given up, and the fallback message that tells about it. */
+function giveUp(input: AlertingInput, e: OutboxEntry, reason: string): GivenUp {
   const fallback = input.config.alerts.fallback;
   const fallbackConfig = fallback ? input.config.channels[fallback] : undefined;
-  const out: OutboxEntry[] = [];
-  for (const e of entries) {
-    const reason = why(e);
-    const letter: DeadLetter = { entry: e, reason, at: new Date().toISOString() };
-    await store.append(deadLetterKey(input.fn), letter, DEAD_LETTERS_KEPT);
-    const record: DeadLetterRecord = {
-      channel: e.channel,
-      reason,
-      createdAt: e.createdAt,
-      monitors: [...new Set(e.notices.map((n) => n.monitor))],
-      notices: e.notices.length,
-    };
-    summary.deadLetters.push(record);
-    logJson({ event: 'dead-letter', function: input.fn, ...record });
-    // A failed fallback message is not passed on again: that way lies a loop.
-    if (fallback && fallbackConfig && e.channel !== fallback && !e.fallbackFor) {
-      out.push({
-        id: randomUUID(),
-        channel: fallback,
-        createdAt: new Date().toISOString(),
-        notices: e.notices,
-        note: fallbackNote(fallbackConfig.locale, e.channel, reason),
-        fallbackFor: e.channel,
-        attempts: 0,
-      });
-    }
-  }
-  return out;
+  const at = new Date().toISOString();
+  const letter = { id: e.id, entry: e, reason, at };
+  // A failed fallback message is not passed on again: that way lies a loop.
+  if (!fallback || !fallbackConfig || e.channel === fallback || e.fallbackFor) return { letter };
+  return {
+    letter,
+    fallback: {
+      id: randomUUID(),
+      channel: fallback,
+      createdAt: at,
+      notices: e.notices,
+      note: fallbackNote(fallbackConfig.locale, e.channel, reason),
+      fallbackFor: e.channel,
+      attempts: 0,
+    },
+  };
 }
 
 /** A channel that cannot even be loaded (a broken deploy) is a failed delivery, kept for the next run. */
@@ -232,21 +357,13 @@ async function loadAndDeliver(load: ChannelLoader, cfg: ChannelConfig, notices: 
   return deliver(channel, cfg, notices, opts);
 }
 
-/** Writes new entries (fallback messages) to the outbox already claimed by this run, so they are durable before they are sent. */
-async function holdNew(store: StateStore, input: AlertingInput, runId: string, entries: OutboxEntry[]): Promise<OutboxEntry[]> {
-  if (!entries.length) return [];
-  const held = entries.map((e) => ({ ...e, claim: { by: runId, until: input.deadlineAt } }));
-  await settle(store, input.fn, runId, new Map(), held);
-  return held;
-}
-
 /**
  * Sends claimed entries, one grouped message per channel, each channel on its own: a channel
  * settles its entries as soon as it is done, and a permanent failure sends its fallback
  * message right away instead of waiting for slower channels.
  */
 async function sendAll(
-  store: StateStore,
+  state: StateWriter,
   input: AlertingInput,
   runId: string,
   claimed: OutboxEntry[],
@@ -258,11 +375,14 @@ async function sendAll(
     const k = `${e.channel}\u0000${e.note ?? ''}`;
     groups.set(k, [...(groups.get(k) ?? []), e]);
   }
-  await Promise.all([...groups.values()].map((entries) => sendGroup(store, input, runId, entries, load, summary)));
+  // Every group finishes (and settles) before the run reports a failure: none is cut off mid-way.
+  const done = await Promise.allSettled([...groups.values()].map((entries) => sendGroup(state, input, runId, entries, load, summary)));
+  const failed = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 async function sendGroup(
-  store: StateStore,
+  state: StateWriter,
   input: AlertingInput,
   runId: string,
   entries: OutboxEntry[],
@@ -292,16 +412,26 @@ async function sendGroup(
     ...(outcome.ok && outcome.receipt.partial?.length ? { partial: outcome.receipt.partial } : {}),
     ...(head.fallbackFor ? { fallbackFor: head.fallbackFor } : {}),
   };
-  summary.deliveries.push(record);
-  logJson({ event: 'delivery', function: input.fn, ...record });
   const settlement: Settlement = outcome.ok
     ? { outcome: 'delivered' }
     : outcome.kind === 'permanent'
       ? { outcome: 'permanent', code: outcome.code, message: outcome.message }
       : { outcome: 'failed', code: outcome.code, message: outcome.message, kind: outcome.kind, attempts: outcome.attempts };
-  await settle(store, input.fn, runId, new Map(entries.map((e) => [e.id, settlement])));
-  if (outcome.ok || outcome.kind !== 'permanent') return;
-  const fallbacks = await deadLetter(store, input, entries, summary, () => `${outcome.code}: ${outcome.message}`);
+  // Settled the moment the channel answered: the time between its answer and this commit is
+  // the only window in which a crash makes the next run send a confirmed message again.
+  const why = outcome.ok ? '' : `${outcome.code}: ${outcome.message}`;
+  let given: GivenUp[];
+  try {
+    given = await state.update((cur) =>
+      settleChange(cur, input.fn, runId, new Map(entries.map((e) => [e.id, settlement])), (e) => state.giving(giveUp(input, e, why))),
+    );
+  } finally {
+    // What the channel answered is reported even if recording it failed: the send happened.
+    summary.deliveries.push(record);
+    logJson({ event: 'delivery', function: input.fn, ...record });
+  }
+  if (!given.length) return;
+  state.reportDeadLetters(given);
   // Fallback messages go out in the same run, once: they are never passed on to a fallback.
-  await sendAll(store, input, runId, await holdNew(store, input, runId, fallbacks), load, summary);
+  await sendAll(state, input, runId, given.flatMap((g) => (g.fallback ? [{ ...g.fallback }] : [])), load, summary);
 }

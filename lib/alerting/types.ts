@@ -27,6 +27,8 @@ export interface Notice {
   durationMs?: number;
   /** What is failing now (alert, reminder) or what was failing (resolved). */
   reasons: Reason[];
+  /** On an alert that updates an open incident to a worse status: the codes announced before. */
+  worseThan?: string[];
   stats?: Stats;
   /** The worst nodes or partitions, for channels that can show a table or a list. */
   table?: DetailTable;

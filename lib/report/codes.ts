@@ -31,6 +31,7 @@ export const FAILURE_CODES = [
   'NO_DATA',
   'HOST_UNREACHABLE',
   'HOST_THRESHOLD',
+  'STATE_RESET',
 ] as const;
 
 export type FailureCode = (typeof FAILURE_CODES)[number];

@@ -6,7 +6,7 @@
 import { loadConfig, type LoadOptions } from '../config/load';
 import type { MonitorConfig } from '../config/schema';
 import type { ChannelLoader } from '../alerting/deliver';
-import { processAlerts, type AlertingSummary } from '../alerting/process';
+import { AlertingError, processAlerts, type AlertingSummary } from '../alerting/process';
 import { loadChannel } from '../channels/load';
 import { moduleFor, type FunctionDef } from '../monitors/module';
 import { blameNetwork, checkCanary, type CanaryResult } from './canary';
@@ -40,6 +40,14 @@ function notRun(def: FunctionDef, m: MonitorConfig): ResultRecord {
   };
 }
 
+/** The run finished, but its alerts could not be recorded or sent; `summary` has everything else. */
+export class AlertingFailedError extends Error {
+  constructor(readonly summary: Summary) {
+    super(`${summary.function}: alerting failed: ${summary.alertingError}`);
+    this.name = 'AlertingFailedError';
+  }
+}
+
 /** Seams for tests: a store or channels other than the configured ones. */
 export interface RunOptions extends LoadOptions {
   store?: StateStore;
@@ -65,7 +73,7 @@ export async function runDefinedFunction(
   const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs, alerting ? alertReserveMs(limit) : 0);
   // Opened once for the run, by the first monitor or by alerting that needs it.
   let opened: StateStore | undefined;
-  const store = (): StateStore => opts.store ?? (opened ??= openStore(config.state));
+  const store = (): StateStore => opts.store ?? (opened ??= openStore(config.state, { deadlineAt: deadline.finalAt }));
   try {
     // Checked alongside the monitors rather than before them, so it costs the run no time; a
     // record waits for it only if it finishes first, so no log line blames a target wrongly.
@@ -106,6 +114,7 @@ export async function runDefinedFunction(
       } catch (err) {
         // The results above are already logged; say plainly that alerting could not run.
         alertingError = (err as Error).message;
+        if (err instanceof AlertingError) alerts = err.partial;
         logJson({ event: 'alerting-error', function: fn, message: alertingError });
       }
     }
@@ -116,7 +125,7 @@ export async function runDefinedFunction(
       : undefined;
     if (heartbeat && !heartbeat.ok) logJson({ event: 'heartbeat', function: fn, ...heartbeat });
 
-    return {
+    const summary: Summary = {
       function: fn,
       startedAt: new Date(startedAt).toISOString(),
       durationMs: Date.now() - startedAt,
@@ -127,6 +136,11 @@ export async function runDefinedFunction(
       ...(canaryResult ? { canary: canaryResult } : {}),
       ...(heartbeat ? { heartbeat } : {}),
     };
+    if (!alertingError) return summary;
+    // Alerts that cannot be recorded must not pass for a quiet success: the invocation fails,
+    // so SCF's function-error alarm fires, after the summary is in the log.
+    logJson({ event: 'summary', ...summary });
+    throw new AlertingFailedError(summary);
   } finally {
     deadline.dispose();
     if (opened) await opened.close().catch(() => {});

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StateStore, Versioned } from './types';
+import { UnreadableStateError, type Append, type StateStore, type Versioned } from './types';
 
 /** A lock older than this is taken over even if its pid looks alive (hung, or a reused pid). */
 const STALE_LOCK_MS = 10_000;
@@ -24,21 +24,71 @@ interface ListFile {
 export class FileStore implements StateStore {
   private made?: Promise<void>;
 
-  constructor(private readonly dir: string) {}
+  /** `deadlineAt` (epoch ms): no lock is waited for past it, so a held lock cannot outlast the run. */
+  constructor(
+    private readonly dir: string,
+    private readonly opts: { deadlineAt?: number } = {},
+  ) {}
 
   async get<T>(key: string): Promise<Versioned<T> | undefined> {
     const data = await this.read(key);
     if (data === undefined) return undefined;
-    if (!('version' in data)) throw new Error(`state key ${key}: holds a list, not a value (${this.file(key)})`);
-    return { value: data.value as T, version: data.version };
+    const d = data as Partial<ValueFile>;
+    if (typeof d.version !== 'string' || d.version === '' || !('value' in d)) {
+      throw new UnreadableStateError(key, this.file(key), 'items' in data ? 'holds a list, not a value' : 'not a value record');
+    }
+    return { value: d.value as T, version: d.version };
   }
 
-  async compareAndSet<T>(key: string, expected: string | undefined, value: T): Promise<boolean> {
+  /**
+   * With `appends`, the lists are written first and the value last, all under the locks: a
+   * crash in between leaves the value (the outbox entry) in place, and the items carry an `id`
+   * that is never appended twice, so the next run's redo adds nothing twice. Either way no
+   * entry leaves the outbox without its dead letter.
+   */
+  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends: readonly Append[] = []): Promise<boolean> {
     return this.locked(key, async () => {
       const current = await this.get(key);
       if (current?.version !== expected) return false;
-      await this.write(key, { version: newVersion(), value } satisfies ValueFile);
+      const commit = async (i: number): Promise<void> => {
+        const a = appends[i];
+        if (!a) return this.write(key, { version: newVersion(), value } satisfies ValueFile);
+        return this.locked(a.key, async () => {
+          const had = await this.list<{ id?: unknown }>(a.key);
+          const seen = new Set(had.map((x) => x?.id).filter((id): id is string => typeof id === 'string'));
+          const fresh = a.items.filter((x) => !seen.has((x as { id?: string } | null)?.id ?? '\u0000'));
+          if (fresh.length) await this.write(a.key, { items: [...had, ...fresh].slice(-a.max) } satisfies ListFile);
+          await commit(i + 1);
+        });
+      };
+      await commit(0);
       return true;
+    });
+  }
+
+  async quarantine(key: string, kind: 'value' | 'list', version?: string): Promise<string | undefined> {
+    return this.locked(key, async () => {
+      const path = this.file(key);
+      let unreadable = false;
+      try {
+        const data = await this.read(key);
+        if (data === undefined) return undefined;
+        if (version !== undefined) unreadable = (data as Partial<ValueFile>).version === version;
+        else if (kind === 'list') await this.list(key);
+        else await this.get(key);
+      } catch (err) {
+        if (!(err instanceof UnreadableStateError)) throw err;
+        unreadable = true;
+      }
+      if (!unreadable) return undefined;
+      const aside = join(this.dir, `${fileName(key)}.unreadable-${new Date().toISOString().replace(/[:.]/g, '')}-${newVersion().slice(0, 6)}.json`);
+      try {
+        await rename(path, aside);
+      } catch (err) {
+        if (code(err) === 'ENOENT') return undefined;
+        throw fsError('move aside', path, err);
+      }
+      return aside;
     });
   }
 
@@ -53,7 +103,9 @@ export class FileStore implements StateStore {
   async list<T>(key: string): Promise<T[]> {
     const data = await this.read(key);
     if (data === undefined) return [];
-    if (!('items' in data)) throw new Error(`state key ${key}: holds a value, not a list (${this.file(key)})`);
+    if (!('items' in data) || !Array.isArray(data.items)) {
+      throw new UnreadableStateError(key, this.file(key), 'version' in data ? 'holds a value, not a list' : 'not a list record');
+    }
     return data.items as T[];
   }
 
@@ -76,9 +128,9 @@ export class FileStore implements StateStore {
     try {
       data = JSON.parse(text);
     } catch {
-      throw new Error(`state store: ${path} is not valid JSON`);
+      throw new UnreadableStateError(key, path, text.length === 0 ? 'empty' : 'not valid JSON');
     }
-    if (typeof data !== 'object' || data === null) throw new Error(`state store: ${path} is not a state file`);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new UnreadableStateError(key, path, 'not a state record');
     return data as ValueFile | ListFile;
   }
 
@@ -115,7 +167,7 @@ export class FileStore implements StateStore {
   private async locked<R>(key: string, body: () => Promise<R>): Promise<R> {
     await this.ensureDir();
     const lock = this.file(key, '.lock');
-    const token = await acquire(lock);
+    const token = await acquire(lock, this.opts.deadlineAt);
     try {
       return await body();
     } finally {
@@ -145,9 +197,9 @@ function newVersion(): string {
 }
 
 /** Creates the lock file exclusively; its content says who holds it and since when. */
-async function acquire(lock: string): Promise<string> {
+async function acquire(lock: string, runDeadline = Infinity): Promise<string> {
   const token = `${process.pid} ${Date.now()} ${newVersion()}`;
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Math.min(Date.now() + LOCK_WAIT_MS, runDeadline);
   for (;;) {
     try {
       const fh = await open(lock, 'wx');
@@ -161,7 +213,11 @@ async function acquire(lock: string): Promise<string> {
       if (code(err) !== 'EEXIST') throw fsError('create the lock', lock, err);
     }
     if (await isStale(lock)) await breakLock(lock);
-    else if (Date.now() > deadline) throw new Error(`state store: ${lock} still held after ${LOCK_WAIT_MS / 1000} s`);
+    else if (Date.now() > deadline) {
+      throw new Error(
+        deadline === runDeadline ? `state store: ${lock} still held at the run's deadline` : `state store: ${lock} still held after ${LOCK_WAIT_MS / 1000} s`,
+      );
+    }
     else await sleep(2 + Math.random() * 8);
   }
 }

@@ -11,12 +11,14 @@ import { randomBytes } from 'node:crypto';
 import type * as IoRedis from 'ioredis';
 import type { StateConfig } from '../config/alerting-schema';
 import { lazyRequire } from '../util/lazy';
-import type { StateStore, Versioned } from './types';
+import { UnreadableStateError, type Append, type StateStore, type Versioned } from './types';
 
 export type RedisStateConfig = Extract<StateConfig, { type: 'redis' }>;
 
 /** '' for `expected` means "only if the key does not exist"; versions are never ''. */
 const CAS = `
+local t = redis.call('TYPE', KEYS[1]).ok
+if t ~= 'none' and t ~= 'hash' then return redis.error_reply('UNREADABLE ' .. KEYS[1] .. ' is a ' .. t) end
 local current = redis.call('HGET', KEYS[1], 'version')
 if ARGV[1] == '' then
   if current then return 0 end
@@ -31,10 +33,62 @@ redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 return 1`;
 
+/**
+ * The compare-and-set of KEYS[1] and the appends to KEYS[2..] as one script: every check comes
+ * before the first write, since Redis does not undo a script's writes when it fails half way.
+ * ARGV: expected, value, version, then per list its max, its item count and the items, each
+ * already JSON (decoding them in Lua would turn an empty array into an object).
+ */
+const CAS_APPEND = `
+for i = 1, #KEYS do
+  local t = redis.call('TYPE', KEYS[i]).ok
+  local want = i == 1 and 'hash' or 'list'
+  if t ~= 'none' and t ~= want then return redis.error_reply('UNREADABLE ' .. KEYS[i] .. ' is a ' .. t) end
+end
+local current = redis.call('HGET', KEYS[1], 'version')
+if ARGV[1] == '' then
+  if current then return 0 end
+elseif current ~= ARGV[1] then
+  return 0
+end
+local at = 4
+for i = 2, #KEYS do
+  local max, n = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
+  for j = 1, n do redis.call('RPUSH', KEYS[i], ARGV[at + 1 + j]) end
+  redis.call('LTRIM', KEYS[i], -max, -1)
+  at = at + 2 + n
+end
+redis.call('HSET', KEYS[1], 'value', ARGV[2], 'version', ARGV[3])
+return 1`;
+
+/** Renames KEYS[1] to KEYS[2] if it is still at ARGV[1] or, with ARGV[1] '', still not a readable value. */
+const QUARANTINE = `
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'none' then return 0 end
+if ARGV[1] ~= '' then
+  if t ~= 'hash' or redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+elseif ARGV[2] == 'list' then
+  if t == 'list' then
+    local ok = true
+    for _, s in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+      if not pcall(cjson.decode, s) then ok = false end
+    end
+    if ok then return 0 end
+  end
+elseif t == 'hash' then
+  local v = redis.call('HMGET', KEYS[1], 'value', 'version')
+  if v[1] and v[2] and pcall(cjson.decode, v[1]) then return 0 end
+end
+redis.call('RENAME', KEYS[1], KEYS[2])
+return 1`;
+
 type Client = IoRedis.Redis & {
   stateCas(key: string, expected: string, value: string, version: string): Promise<number>;
   stateAppend(key: string, item: string, max: number): Promise<number>;
+  stateCasAppend(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  stateQuarantine(key: string, to: string, version: string, kind: string): Promise<number>;
 };
+
 
 export class RedisStore implements StateStore {
   private readonly client: Client;
@@ -47,8 +101,11 @@ export class RedisStore implements StateStore {
   private lastError?: Error;
   private connecting?: Promise<void>;
   private closed = false;
+  /** Epoch ms: no connect, command or close waits past it. */
+  private readonly deadlineAt: number;
 
-  constructor(config: RedisStateConfig) {
+  constructor(config: RedisStateConfig, opts: { deadlineAt?: number } = {}) {
+    this.deadlineAt = opts.deadlineAt ?? Infinity;
     const url = new URL(config.url);
     this.where = `${url.hostname}:${url.port || 6379}`;
     this.secrets = [url.password, safeDecode(url.password)].filter((s) => s !== '');
@@ -66,6 +123,8 @@ export class RedisStore implements StateStore {
       scripts: {
         stateCas: { numberOfKeys: 1, lua: CAS },
         stateAppend: { numberOfKeys: 1, lua: APPEND },
+        stateCasAppend: { lua: CAS_APPEND },
+        stateQuarantine: { numberOfKeys: 2, lua: QUARANTINE },
       },
     }) as Client;
     this.client.on('error', (err: Error) => {
@@ -74,47 +133,103 @@ export class RedisStore implements StateStore {
   }
 
   async get<T>(key: string): Promise<Versioned<T> | undefined> {
-    const [value, version] = await this.run(() => this.client.hmget(this.prefix + key, 'value', 'version'));
-    if (value == null || version == null) return undefined;
-    return { value: JSON.parse(value) as T, version };
+    const [value, version] = await this.run(key, () => this.client.hmget(this.prefix + key, 'value', 'version'));
+    if (value == null && version == null) return undefined;
+    if (value == null || version == null) throw this.unreadable(key, 'a hash without its value or version');
+    try {
+      return { value: JSON.parse(value) as T, version };
+    } catch {
+      throw this.unreadable(key, 'the value is not valid JSON');
+    }
   }
 
-  async compareAndSet<T>(key: string, expected: string | undefined, value: T): Promise<boolean> {
+  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends: readonly Append[] = []): Promise<boolean> {
     const version = randomBytes(12).toString('base64url');
-    const won = await this.run(() => this.client.stateCas(this.prefix + key, expected ?? '', JSON.stringify(value), version));
+    if (!appends.length) {
+      const won = await this.run(key, () => this.client.stateCas(this.prefix + key, expected ?? '', JSON.stringify(value), version));
+      return won === 1;
+    }
+    const keys = [key, ...appends.map((a) => a.key)].map((k) => this.prefix + k);
+    const args = [expected ?? '', JSON.stringify(value), version, ...appends.flatMap((a) => [a.max, a.items.length, ...a.items.map((x) => JSON.stringify(x))])];
+    const won = await this.run(key, () => this.client.stateCasAppend(keys.length, ...keys, ...args));
     return won === 1;
+  }
+
+  async quarantine(key: string, kind: 'value' | 'list', version?: string): Promise<string | undefined> {
+    const aside = `${key}:unreadable:${new Date().toISOString()}:${randomBytes(3).toString('hex')}`;
+    const moved = await this.run(key, () => this.client.stateQuarantine(this.prefix + key, this.prefix + aside, version ?? '', kind));
+    return moved === 1 ? `redis ${this.where} key ${this.prefix + aside}` : undefined;
   }
 
   async append<T>(key: string, item: T, max: number): Promise<void> {
     if (!(max >= 1)) throw new RangeError(`state key ${key}: max must be at least 1, got ${max}`);
-    await this.run(() => this.client.stateAppend(this.prefix + key, JSON.stringify(item), max));
+    await this.run(key, () => this.client.stateAppend(this.prefix + key, JSON.stringify(item), max));
   }
 
   async list<T>(key: string): Promise<T[]> {
-    const items = await this.run(() => this.client.lrange(this.prefix + key, 0, -1));
-    return items.map((s) => JSON.parse(s) as T);
+    const items = await this.run(key, () => this.client.lrange(this.prefix + key, 0, -1));
+    try {
+      return items.map((s) => JSON.parse(s) as T);
+    } catch {
+      throw this.unreadable(key, 'an item is not valid JSON');
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
     if (this.client.status === 'ready') {
-      try {
-        await this.client.quit();
-        return;
-      } catch {
-        // Fall through: drop the socket instead.
-      }
+      // QUIT waits for the server's answer; a server gone silent must not hold the run past its end.
+      const quit = this.client.quit().then(() => true, () => false);
+      if (await this.bounded(quit, Math.min(1000, this.left()))) return;
     }
-    this.client.disconnect();
+    this.drop();
   }
 
-  private async run<R>(command: () => Promise<R>): Promise<R> {
-    await this.ready();
+  /**
+   * disconnect() only half-closes the socket: against a peer that never answers, the socket
+   * (and so the process) lingers for seconds after the run returned. Destroying it ends both.
+   */
+  private drop(): void {
+    if (this.client.status !== 'end') this.client.disconnect();
+    (this.client as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
+  }
+
+  private left(): number {
+    return Math.max(0, this.deadlineAt - Date.now());
+  }
+
+  /** Resolves to the promise's value, or to false when `ms` pass first. */
+  private async bounded<R>(p: Promise<R>, ms: number): Promise<R | false> {
+    let timer: NodeJS.Timeout | undefined;
     try {
-      return await command();
-    } catch (err) {
-      throw this.clean(err);
+      return await Promise.race([p, new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)))]);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  private async run<R>(key: string, command: () => Promise<R>): Promise<R> {
+    await this.ready();
+    if (this.deadlineAt !== Infinity && this.left() === 0) throw new Error(`redis ${this.where}: no time left before the run's deadline`);
+    const sent = command();
+    sent.catch(() => {});
+    const result = await this.bounded(
+      sent.then((value) => ({ ok: true as const, value }), (err: unknown) => ({ ok: false as const, err })),
+      Math.min(this.left(), 2 ** 31 - 1),
+    );
+    if (result === false) {
+      // The answer may still come; dropping the socket rejects it and frees the run.
+      this.drop();
+      throw new Error(`redis ${this.where}: no answer before the run's deadline`);
+    }
+    if (result.ok) return result.value;
+    const msg = String((result.err as Error | undefined)?.message ?? '');
+    if (/^(WRONGTYPE|UNREADABLE)/.test(msg)) throw this.unreadable(/^UNREADABLE (\S+)/.exec(msg)?.[1]?.slice(this.prefix.length) ?? key, msg.startsWith('WRONGTYPE') ? 'a key of the wrong type' : msg.replace(/^UNREADABLE \S+ /, ''));
+    throw this.clean(result.err);
+  }
+
+  private unreadable(key: string, why: string): UnreadableStateError {
+    return new UnreadableStateError(key, `redis ${this.where} key ${this.prefix + key}`, why);
   }
 
   private ready(): Promise<void> {
@@ -132,15 +247,18 @@ export class RedisStore implements StateStore {
     const attempt = this.client.connect();
     attempt.catch(() => {});
     let timer: NodeJS.Timeout | undefined;
+    const ms = Math.min(this.connectTimeoutMs, this.left());
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
+      const why = ms < this.connectTimeoutMs ? `no answer before the run's deadline` : `no answer within ${this.connectTimeoutMs} ms`;
+      timer = setTimeout(() => reject(new Error(why)), ms);
     });
     try {
       await Promise.race([attempt, timeout]);
     } catch (err) {
       // Only a live attempt: on an ended client, disconnect() would leave ioredis believing it is
       // closing on purpose, and it would then swallow the next attempt's error.
-      if (this.client.status !== 'end') this.client.disconnect();
+      if (this.client.status !== 'end') this.drop();
+      else (this.client as unknown as { stream?: { destroy?: () => void } }).stream?.destroy?.();
       throw this.clean(this.lastError ?? err);
     } finally {
       clearTimeout(timer);

@@ -9,6 +9,31 @@ export interface Versioned<T> {
   version: string;
 }
 
+/** Items added to a list in the same commit as a compare-and-set (dead letters with the outbox). */
+export interface Append {
+  key: string;
+  items: unknown[];
+  /** Keep only the newest `max` items. */
+  max: number;
+}
+
+/**
+ * A key whose content cannot be what we wrote: not JSON, cut short, the wrong shape, a Redis
+ * key of the wrong type. Distinct from a store that cannot be reached or written, because the
+ * remedy differs: this record is moved aside (quarantine) and the caller starts fresh.
+ */
+export class UnreadableStateError extends Error {
+  constructor(
+    readonly key: string,
+    /** Where the record lives (file path, Redis key), for the operator. */
+    readonly where: string,
+    readonly why: string,
+  ) {
+    super(`state key ${key}: ${where} is unreadable (${why})`);
+    this.name = 'UnreadableStateError';
+  }
+}
+
 export interface StateStore {
   /** The value and its version, or undefined when the key was never set. */
   get<T>(key: string): Promise<Versioned<T> | undefined>;
@@ -16,11 +41,19 @@ export interface StateStore {
    * Write `value` only if the key is still at `expected` (undefined: only if it does not exist).
    * Resolves true when written, false when someone else wrote first.
    */
-  compareAndSet<T>(key: string, expected: string | undefined, value: T): Promise<boolean>;
+  compareAndSet<T>(key: string, expected: string | undefined, value: T, appends?: readonly Append[]): Promise<boolean>;
   /** Append to a list and keep only its newest `max` items. */
   append<T>(key: string, item: T, max: number): Promise<void>;
   /** A list's items, oldest first. */
   list<T>(key: string): Promise<T[]>;
+  /**
+   * Moves an unreadable key out of the way, keeping its content for inspection; resolves to
+   * where it now is. Only the record that was judged moves: with `version`, only if the key is
+   * still at it (a value that parsed but has the wrong shape); without, only if the key is still
+   * not a readable record of its `kind`. Otherwise (someone else moved or rewrote it) resolves
+   * undefined.
+   */
+  quarantine(key: string, kind: 'value' | 'list', version?: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -31,15 +64,16 @@ export interface StateStore {
 export async function update<T, R>(
   store: StateStore,
   key: string,
-  change: (current: T | undefined) => { value: T; result: R },
+  change: (current: T | undefined) => { value: T; result: R; appends?: Append[] },
   tries = 50,
 ): Promise<R> {
   for (let i = 0; i < tries; i++) {
     const current = await store.get<T>(key);
-    const { value, result } = change(current?.value);
+    const { value, result, appends } = change(current?.value);
+    const adding = appends?.some((a) => a.items.length > 0) ?? false;
     // A healthy run changes nothing: skipping the write keeps it off the disk and the network.
-    if (current && JSON.stringify(value) === JSON.stringify(current.value)) return result;
-    if (await store.compareAndSet(key, current?.version, value)) return result;
+    if (current && !adding && JSON.stringify(value) === JSON.stringify(current.value)) return result;
+    if (await store.compareAndSet(key, current?.version, value, adding ? appends : undefined)) return result;
     await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** i)));
   }
   throw new Error(`state key ${key}: lost ${tries} races in a row`);

@@ -21,9 +21,20 @@ export function effectiveMargin(timeLimitMs: number, marginMs: number): number {
   return Math.min(marginMs, Math.floor(timeLimitMs / 4));
 }
 
-/** Time kept for delivering alerts: enough for a retry or two, never most of a short run. */
+/**
+ * The least delivery time that holds one attempt per channel (channels send side by side): a
+ * channel starts no attempt with under a second left (deliver.ts), and the incident and claim
+ * commits come first.
+ */
+export const DELIVERY_FLOOR_MS = 1500;
+
+/**
+ * Time kept for delivering alerts: enough for a retry or two, never most of a short run, yet
+ * at least one attempt per channel: without that, a short function's alerts would wait run
+ * after run while its monitors used the time. Under 3 s even that cannot fit (`validate` says so).
+ */
 export function alertReserveMs(timeLimitMs: number): number {
-  return Math.min(10_000, Math.floor(timeLimitMs / 4));
+  return Math.max(Math.min(10_000, Math.floor(timeLimitMs / 4)), Math.min(DELIVERY_FLOOR_MS, Math.floor(timeLimitMs / 2)));
 }
 
 function abortAt(at: number): { signal: AbortSignal; timer: NodeJS.Timeout } {

@@ -49,6 +49,7 @@ const REASON: Record<Locale, Partial<Record<FailureCode, string>>> = {
     NO_DATA: '无数据',
     HOST_UNREACHABLE: '主机失联',
     HOST_THRESHOLD: '主机超限',
+    STATE_RESET: '状态重置',
   },
   en: {
     DNS_ERROR: 'DNS',
@@ -79,6 +80,7 @@ const REASON: Record<Locale, Partial<Record<FailureCode, string>>> = {
     NO_DATA: 'NO DATA',
     HOST_UNREACHABLE: 'HOST DOWN',
     HOST_THRESHOLD: 'HOST HIGH',
+    STATE_RESET: 'RESET',
   },
 };
 

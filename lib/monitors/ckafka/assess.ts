@@ -6,7 +6,7 @@
 import type { GroupInfoResponse, GroupOffsetTopic } from 'tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_models';
 import type { CkafkaMonitor } from './schema';
 import type { Reason } from '../../report/codes';
-import type { StateStore } from '../../state/types';
+import { UnreadableStateError, type StateStore } from '../../state/types';
 import { evaluate } from './evaluate';
 import { historyKey, readHistory, recordObservation } from './history';
 import { computeLag, toObservation, worstPartitions } from './lag';
@@ -52,11 +52,18 @@ export async function assessGroup(m: CkafkaMonitor, f: Fetched, opts: AssessOpti
   const key = historyKey(m.name, m.instanceId, f.group);
   let history: Observation[] = [];
   let historyError = opts.storeError;
+  let restarted: string | undefined;
   if (store && !historyError) {
     try {
       history = await readHistory(store, key);
     } catch (err) {
       historyError = `history not read: ${errorText(err)}`;
+      // Unreadable for good (not JSON, a key of another type): kept aside, and the group's
+      // history starts again, instead of every later run failing to read it.
+      if (err instanceof UnreadableStateError) {
+        const movedTo = await store.quarantine(key, 'list').catch(() => undefined);
+        if (movedTo) restarted = `history was unreadable (${err.why}); kept at ${movedTo}, starting afresh`;
+      }
     }
   }
   const own = m.groupOverrides?.[f.group];
@@ -72,6 +79,7 @@ export async function assessGroup(m: CkafkaMonitor, f: Fetched, opts: AssessOpti
     expect: m.expect,
     named: opts.named,
   });
+  if (restarted) historyError = undefined;
   if (store && !historyError) {
     try {
       await recordObservation(store, key, current, ev.keep);
@@ -97,7 +105,7 @@ export async function assessGroup(m: CkafkaMonitor, f: Fetched, opts: AssessOpti
     ...(ev.timeLagSeconds !== undefined ? { timeLagSeconds: ev.timeLagSeconds } : {}),
     observations: ev.observations,
     window: m.window,
-    ...(historyError ? { historyError } : {}),
+    ...(historyError || restarted ? { historyError: historyError ?? restarted } : {}),
   };
   return { lag, reasons: ev.reasons };
 }
