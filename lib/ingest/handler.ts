@@ -128,11 +128,12 @@ export async function handleIngest(event: unknown, opts: IngestOptions = {}): Pr
   } catch (err) {
     return reject(req, 400, `the body is not JSON: ${(err as Error).message.slice(0, 100)}`);
   }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return reject(req, 400, 'the body must be a JSON object such as {"cpu": 1.0, "memory": 40.5, ...}');
   const parsed = v.safeParse(hostReport, data, { abortPipeEarly: true });
   if (!parsed.success) {
     const issue = parsed.issues[0];
     const where = (issue.path ?? []).map((p) => String(p.key)).join('.') || 'the body';
-    const message = issue.expected === 'never' ? 'unknown key' : issue.message;
+    const message = issue.expected === 'never' ? 'unknown key' : issue.received === 'undefined' ? 'is required' : issue.message;
     return reject(req, 400, `${where}: ${message}`);
   }
   const hostM = m as HostMonitor;
