@@ -17,6 +17,8 @@ import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/report/table';
 import { runDemo } from './demo';
 import { sendTestMessage } from '../lib/alerting/test-message';
+import { defaultLoader } from '../lib/alerting/process';
+import { scrubbingLoader } from '../lib/report/secrets';
 import { readFunctionSettings } from './serverless-yml';
 
 const USAGE = `usage:
@@ -116,8 +118,8 @@ async function testChannel(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
   const name = positionals[0];
   if (!name || positionals.length > 1) throw new UsageError(`test-channel takes one channel name\n\n${USAGE}`);
-  const { config } = loadConfig({ configPath: values.config });
-  const r = await sendTestMessage(config, name, { timeLimitMs: TEST_CHANNEL_LIMIT_MS });
+  const { config, secrets } = loadConfig({ configPath: values.config });
+  const r = await sendTestMessage(config, name, { timeLimitMs: TEST_CHANNEL_LIMIT_MS, loadChannel: scrubbingLoader(defaultLoader, secrets) });
   if (r.ok) {
     process.stdout.write(`ok: test message delivered to ${name} (${r.type}) in ${r.ms} ms, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}\n`);
     return 0;

@@ -12,6 +12,7 @@ import { validateConfig } from './validate';
 import type { Config } from './schema';
 import { IN_BUNDLE } from '../runtime/bundle';
 import { lazyRequire } from '../runtime/lazy';
+import { collectSecrets, envSecrets, scrubText } from '../report/secrets';
 
 export interface LoadOptions {
   /** `--config FILE` from the CLI. */
@@ -27,6 +28,8 @@ export interface Loaded {
   path: string;
   /** Paths of config strings that took a value from the environment (may be secret). */
   fromEnv: PathKey[][];
+  /** What no record, log line or message may repeat (see report/secrets.ts). */
+  secrets: readonly string[];
 }
 
 const BESIDE_BUNDLE = ['monitors.json', 'monitors.yaml', 'monitors.yml'];
@@ -105,21 +108,27 @@ export function checkConfig(
   file: string,
   env: NodeJS.ProcessEnv,
   missingEnv: 'error' | 'ignore' = 'error',
-): { config?: Config; problems: Problem[]; fromEnv: PathKey[][] } {
+): { config?: Config; problems: Problem[]; fromEnv: PathKey[][]; envValues: string[] } {
   const parsed = parseConfigText(text, file);
   if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
-    return { problems: [{ path: [], message: 'the config must be a mapping with a `monitors:` list' }], fromEnv: [] };
+    return { problems: [{ path: [], message: 'the config must be a mapping with a `monitors:` list' }], fromEnv: [], envValues: [] };
   }
-  const { value, missing, fromEnv } = interpolate(parsed.data, env);
+  const { value, missing, fromEnv, values: envValues } = interpolate(parsed.data, env);
   const unresolved = new Set(missing.map((p) => p.path.join('\0')));
   const { config, problems } = validateConfig(value);
   const all =
     missingEnv === 'error'
       ? [...missing, ...problems.filter((p) => !unresolved.has(p.path.join('\0')))]
       : problems.filter((p) => !unresolved.has(p.path.join('\0')));
-  for (const p of all) p.where ??= parsed.locate(p.path);
-  if (all.length) return { problems: all, fromEnv };
-  return { config, problems: [], fromEnv };
+  // A validation message quotes what it got ("must be zh-CN or en, got ..."): when that came
+  // from the environment it may be a secret put in the wrong place.
+  const secrets = envValues.length ? envSecrets(envValues) : [];
+  for (const p of all) {
+    p.where ??= parsed.locate(p.path);
+    if (secrets.length) p.message = scrubText(p.message, secrets);
+  }
+  if (all.length) return { problems: all, fromEnv, envValues };
+  return { config, problems: [], fromEnv, envValues };
 }
 
 export function loadConfig(opts: LoadOptions = {}): Loaded {
@@ -135,10 +144,10 @@ export function loadConfig(opts: LoadOptions = {}): Loaded {
   // validating a thousand monitors each time costs more than reading the file.
   const key = `${path}\u0000${text}\u0000${JSON.stringify(env)}`;
   if (last?.key === key) return last.loaded;
-  const { config, problems, fromEnv } = checkConfig(text, path, env);
+  const { config, problems, fromEnv, envValues } = checkConfig(text, path, env);
   if (!config) throw new ConfigError(problems, path);
   readCaFiles(config, dirname(path));
-  const loaded = { config, path, fromEnv };
+  const loaded = { config, path, fromEnv, secrets: collectSecrets(config, envValues) };
   last = { key, loaded };
   return loaded;
 }

@@ -15,6 +15,7 @@ import { timedLookup, type LookupMarks } from './lookup';
 import type { DnsServerAddress } from './dns';
 import { now, type Failure, type Prober } from './types';
 import { redactUrl } from '../report/redact';
+import { followsCrossOrigin } from '../report/secrets';
 import { contextWithCa } from './trust';
 import { onAbort as whenAborted } from './on-abort';
 import { roundMs } from '../report/stats';
@@ -433,12 +434,11 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
         return done();
       }
       obs.redirects++;
-      const headers = { ...req.headers };
-      // Credentials never follow a redirect to another origin (what browsers and curl do).
-      if (!sameOrigin(next, req.url)) {
-        delete headers.authorization;
-        delete headers.cookie;
-      }
+      let headers = { ...req.headers };
+      // Credentials never follow a redirect to another origin (what browsers and curl do for
+      // Authorization and Cookie). A monitor's own headers are credentials more often than
+      // not (X-Api-Key, X-Token ...), so only the plain ones go on.
+      if (!sameOrigin(next, req.url)) headers = crossOriginHeaders(headers);
       const toGet =
         (hop.statusCode === 303 && req.method !== 'HEAD') || ((hop.statusCode === 301 || hop.statusCode === 302) && req.method === 'POST');
       if (toGet) {
@@ -460,6 +460,12 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
     return done();
   }
 };
+
+function crossOriginHeaders(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (followsCrossOrigin(k)) out[k] = v;
+  return out;
+}
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};

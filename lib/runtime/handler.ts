@@ -6,12 +6,13 @@
 import { loadConfig, type LoadOptions } from '../config/load';
 import type { Monitor, MonitorType } from '../config/schema';
 import type { ChannelLoader } from '../alerting/deliver';
-import { processAlerts, type AlertingSummary } from '../alerting/process';
+import { defaultLoader, processAlerts, type AlertingSummary } from '../alerting/process';
 import { runnerFor, type FunctionDef } from '../monitors/runner';
 import { blameNetwork, checkCanary, type CanaryResult } from '../monitors/canary';
 import { flushLog, logJson } from '../report/log';
 import type { ResultRecord, Summary } from '../report/record';
 import { judge } from '../monitors/verdict';
+import { scrubbingLoader, scrubDeep, scrubText } from '../report/secrets';
 import { openStore } from '../state/open';
 import type { StateStore } from '../state/types';
 import { alertReserveMs, startDeadline } from './deadline';
@@ -51,7 +52,7 @@ export async function runDefinedFunction(
 ): Promise<Summary> {
   const startedAt = Date.now();
   const fn = def.name;
-  const { config } = loadConfig(opts);
+  const { config, secrets } = loadConfig(opts);
   const monitors = selectMonitors(config.monitors, Object.keys(def.runners) as MonitorType[], parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
   const alerting = Object.keys(config.channels).length > 0;
@@ -62,9 +63,11 @@ export async function runDefinedFunction(
   try {
     // Checked alongside the monitors rather than before them, so it costs the run no time; a
     // record waits for it only if it finishes first, so no log line blames a target wrongly.
-    const canary = config.canary ? checkCanary(config.canary, deadline.signal) : undefined;
+    const canary = config.canary ? checkCanary(config.canary, deadline.signal).then((c) => scrubDeep(c, secrets)) : undefined;
+    // The one door from a target into the run: every record is blanked here, before it is
+    // logged, judged, stored or quoted in an alert.
     const finish = async (r: ResultRecord) => {
-      const record = canary ? blameNetwork(r, await canary) : r;
+      const record = scrubDeep(canary ? blameNetwork(r, await canary) : r, secrets);
       logJson(record);
       return record;
     };
@@ -94,18 +97,18 @@ export async function runDefinedFunction(
           signal: deadline.finalSignal,
           deadlineAt: deadline.finalAt,
           store: store(),
-          ...(opts.loadChannel ? { loadChannel: opts.loadChannel } : {}),
+          loadChannel: scrubbingLoader(opts.loadChannel ?? defaultLoader, secrets),
         });
       } catch (err) {
         // The results above are already logged; say plainly that alerting could not run.
-        alertingError = (err as Error).message;
+        alertingError = scrubText(String((err as Error)?.message), secrets);
         logJson({ event: 'alerting-error', function: fn, message: alertingError });
       }
     }
 
     const heartbeatUrl = heartbeatUrlFor(config, fn);
     const heartbeat = heartbeatUrl
-      ? await pingHeartbeat(heartbeatUrl, Math.min(HEARTBEAT_TIMEOUT_MS, Math.max(1, deadline.finalAt - Date.now())), deadline.finalSignal)
+      ? scrubDeep(await pingHeartbeat(heartbeatUrl, Math.min(HEARTBEAT_TIMEOUT_MS, Math.max(1, deadline.finalAt - Date.now())), deadline.finalSignal), secrets)
       : undefined;
     if (heartbeat && !heartbeat.ok) logJson({ event: 'heartbeat', function: fn, ...heartbeat });
 
