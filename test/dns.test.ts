@@ -500,8 +500,10 @@ describe('dns monitor: hostile replies', () => {
     setTimeout(() => ac.abort(), 100);
     ns2.set('www.example.com', 'A', { silent: true });
     const r = await runD({ servers: [ns.address, ns2.address], timeoutMs: 10_000 }, ac.signal);
-    assert.deepEqual(codes(r), ['DEADLINE']);
-    assert.match(r.reasons[0]!.message, new RegExp(`waiting on ${ns2.address}`));
+    // Judged on the server that answered (fine); the cut one is only noted.
+    assert.equal(r.ok, true, JSON.stringify(r.reasons));
+    assert.deepEqual(codes(r), []);
+    assert.match(r.cut!.message, new RegExp(`waiting on ${ns2.address.replace(/[.[\]]/g, '\\$&')}.*judged on the other 1`));
     assert.deepEqual(r.samples.map((s) => s.server), [ns.address]);
     assert.ok(r.durationMs < 2000);
     const ac2 = new AbortController();
