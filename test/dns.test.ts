@@ -664,3 +664,21 @@ describe('dns monitor config', () => {
     }
   });
 });
+
+describe('dns monitor: IDN names', () => {
+  test('bücher.example is asked, and its reply matched, in its ASCII (punycode) form', async () => {
+    ns.set('xn--bcher-kva.example', 'A', { answers: ['127.0.0.77'] });
+    const before = ns.queries.length;
+    const r = await runD({ query: 'bücher.example', servers: [ns.address], expect: { answersInclude: ['127.0.0.77'] } });
+    assert.equal(r.ok, true, JSON.stringify(r.reasons));
+    assert.deepEqual(r.samples[0]!.answers, ['127.0.0.77']);
+    assert.equal(ns.queries[before]!.name.replace(/\.$/, ''), 'xn--bcher-kva.example');
+  });
+
+  test('an IDN name with a CNAME chain follows the chain from the ASCII owner', async () => {
+    ns.set('xn--mnchen-3ya.example', 'A', { cnames: ['edge.example.net'], answers: ['127.0.0.78'] });
+    const r = await runD({ query: 'München.example', servers: [ns.address] });
+    assert.equal(r.ok, true, JSON.stringify(r.reasons));
+    assert.deepEqual(r.samples[0]!.answers, ['127.0.0.78']);
+  });
+});
