@@ -856,7 +856,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.equal(keysOf(dnsMonitor).length, 11);
     assert.equal(keysOf(emailChannel).length, 15);
     assert.deepEqual(keysOf(httpMonitor.entries.expect), ['status', 'minSuccessRate', 'maxMeanMs', 'bodyContains', 'bodyMatches', 'certMinDays']);
-    assert.equal(keysOf(tcpMonitor).length, 12);
+    assert.equal(keysOf(tcpMonitor).length, 13);
     assert.deepEqual(keysOf(tcpMonitor.entries.expect), ['minSuccessRate', 'maxMeanMs']);
   });
 

@@ -66,6 +66,8 @@ export const dnsServer = v.pipe(
   v.check((s) => parseDnsServer(s) !== undefined, 'must be an IP address, optionally with :port (10.0.0.51, 10.0.0.52:5353, [::1]:53)'),
 );
 
+const dnsServerList = v.pipe(v.array(dnsServer, 'must be a list of DNS servers'), v.minLength(1, 'must list at least one server'));
+
 export function parseDnsServer(s: string): { host: string; port: number } | undefined {
   const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:\[\]]+)(?::(\d{1,5}))?$/.exec(s) ?? /^([^\[\]]*:[^\[\]]*)()$/.exec(s);
   if (!m) return undefined;
@@ -101,7 +103,7 @@ export const httpMonitor = v.strictObject({
   insecure: v.optional(v.boolean('must be true or false'), false),
   ca: v.optional(text('a PEM certificate or a path to one')),
   /** Resolve the URL's host through these servers instead of the system resolver. */
-  dnsServers: v.optional(v.pipe(v.array(dnsServer, 'must be a list of DNS servers'), v.minLength(1, 'must list at least one server'))),
+  dnsServers: v.optional(dnsServerList),
   expect: v.optional(httpExpect, {}),
 });
 
@@ -115,6 +117,8 @@ export const tcpMonitor = v.strictObject({
   type: v.literal('tcp'),
   host: hostname,
   port: int(1, 65535, 'a port number'),
+  /** Resolve the host through these servers instead of the system resolver. */
+  dnsServers: v.optional(dnsServerList),
   expect: v.optional(tcpExpect, {}),
 });
 
