@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import type * as Yaml from 'yaml';
 import { ConfigError, type PathKey, type Problem } from './errors';
 import { interpolate } from './env';
+import { parseYamlInChunks } from './yaml-chunks';
 import { validateConfig } from './validate';
 import type { Config } from './schema';
 import { IN_BUNDLE } from '../runtime/bundle';
@@ -78,6 +79,16 @@ export function parseConfigText(text: string, file: string): Parsed {
     }
   }
   const yaml = lazyRequire<typeof Yaml>('yaml');
+  const pieces = parseYamlInChunks(text, yaml);
+  if (pieces) {
+    // Positions are wanted only for problems: the whole document is parsed then, and only then.
+    let whole: Parsed | undefined;
+    return { data: pieces, locate: (path) => (whole ??= parseWholeYaml(text, file, yaml)).locate(path) };
+  }
+  return parseWholeYaml(text, file, yaml);
+}
+
+function parseWholeYaml(text: string, file: string, yaml: typeof Yaml): Parsed {
   const lines = new yaml.LineCounter();
   const doc = yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
