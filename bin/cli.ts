@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadConfig } from '../lib/config/load';
 import { FUNCTION_TYPES, isFunctionName } from '../lib/monitors';
-import { runWorstCaseMs } from '../lib/runtime/budget';
+import { peakMemoryMb, runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs } from '../lib/runtime/deadline';
 import { runFunction } from '../lib/runtime/functions';
 import { roleCredentialUsers } from '../lib/tencent/credentials';
@@ -95,7 +95,16 @@ function validate(args: string[]): number {
     const mine = config.monitors.filter((m) => m.enabled && (types as readonly string[]).includes(m.type));
     if (!mine.length) continue;
     const worst = runWorstCaseMs(mine, config.concurrency, config.deadlineMarginMs);
-    const { timeoutMs } = readFunctionSettings(resolve(SERVERLESS_YML), fn);
+    const { timeoutMs, memoryMb } = readFunctionSettings(resolve(SERVERLESS_YML), fn);
+    const alerting = Object.keys(config.channels).length > 0;
+    const needMb = peakMemoryMb(mine, alerting);
+    if (memoryMb !== undefined && needMb > memoryMb) {
+      process.stderr.write(
+        `warning: ${fn}: ${mine.length} monitors${alerting ? ' with alerts' : ''} may need about ${needMb} MB at peak ` +
+          `(every monitor failing at once), more than memorySize ${memoryMb} MB in ${SERVERLESS_YML}; ` +
+          `raise memorySize, or split the monitors across functions by tag\n`,
+      );
+    }
     if (timeoutMs === undefined) {
       process.stdout.write(`note: ${fn}: no timeout in ${SERVERLESS_YML}; its monitors can take up to ${Math.ceil(worst / 1000)} s when every target times out\n`);
     } else {
