@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadChannel } from '../lib/channels/load';
 import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
-import { runWorstCaseMs } from '../lib/runtime/budget';
+import { peakMemoryMb, runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs, DELIVERY_FLOOR_MS } from '../lib/util/deadline';
 import { AlertingFailedError } from '../lib/runtime/handler';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
@@ -20,6 +20,7 @@ import { runDemo } from './demo';
 import { serveHttp } from '../lib/runtime/serve';
 import { closeIngestStores } from '../lib/ingest/handler';
 import { sendTestMessage } from '../lib/alerting/test-message';
+import { scrubbingLoader } from '../lib/alerting/scrubbing-loader';
 import { readFunctionSettings, readTimerPeriodMs } from './serverless-yml';
 
 const USAGE = `usage:
@@ -119,7 +120,16 @@ function validate(args: string[]): number {
     const mine = config.monitors.filter((m) => m.enabled && (types as readonly string[]).includes(m.type));
     if (!mine.length) continue;
     const worst = runWorstCaseMs(mine, config.concurrency, config.deadlineMarginMs, worstCaseMs);
-    const { timeoutMs } = readFunctionSettings(resolve(SERVERLESS_YML), fn);
+    const { timeoutMs, memoryMb } = readFunctionSettings(resolve(SERVERLESS_YML), fn);
+    const alerting = Object.keys(config.channels).length > 0;
+    const needMb = peakMemoryMb(mine, alerting);
+    if (memoryMb !== undefined && needMb > memoryMb) {
+      process.stderr.write(
+        `warning: ${fn}: ${mine.length} monitors${alerting ? ' with alerts' : ''} may need about ${needMb} MB at peak ` +
+          `(every monitor failing at once), more than memorySize ${memoryMb} MB in ${SERVERLESS_YML}; ` +
+          `raise memorySize, or split the monitors across functions by tag\n`,
+      );
+    }
     if (timeoutMs === undefined) {
       process.stdout.write(`note: ${fn}: no timeout in ${SERVERLESS_YML}; its monitors can take up to ${Math.ceil(worst / 1000)} s when every target times out\n`);
     } else {
@@ -148,8 +158,8 @@ async function testChannel(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' } } });
   const name = positionals[0];
   if (!name || positionals.length > 1) throw new UsageError(`test-channel takes one channel name\n\n${USAGE}`);
-  const { config } = loadFullConfig({ configPath: values.config });
-  const r = await sendTestMessage(config, name, { timeLimitMs: TEST_CHANNEL_LIMIT_MS, loadChannel });
+  const { config, secrets } = loadFullConfig({ configPath: values.config });
+  const r = await sendTestMessage(config, name, { timeLimitMs: TEST_CHANNEL_LIMIT_MS, loadChannel: scrubbingLoader(loadChannel, secrets) });
   if (r.ok) {
     process.stdout.write(`ok: test message delivered to ${name} (${r.type}) in ${r.ms} ms, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}\n`);
     return 0;

@@ -253,6 +253,25 @@ describe('validate', () => {
       assert.ok(r.stderr.startsWith('warning: statusCheck: timeout 30 s in serverless.yml'), r.stderr);
     });
 
+    test('memory: a config that needs more than memorySize gets a warning naming the estimate; within it, none', async () => {
+      const many = (n: number) =>
+        `channels:\n  ops: { type: wecom, webhook: "http://127.0.0.1:1/x" }\nalerts: { channels: [ops] }\nmonitors:\n` +
+        Array.from({ length: n }, (_, i) => `  - { name: m${i}, type: tcp, host: 127.0.0.1, port: 1, samples: 1, intervalMs: 0, connectTimeoutMs: 10, attempts: 1 }\n`).join('');
+      const sls = (mb: number) => `inputs:\n  memorySize: ${mb}\n  functions:\n    statusCheck:\n      handler: x\n      timeout: 900\n`;
+      const cwd = dir({ 'big.yaml': many(5000), 'small.yaml': many(100), 'serverless.yml': sls(128) });
+      mkdirSync(join(cwd, 'roomy'));
+      writeFileSync(join(cwd, 'roomy', 'serverless.yml'), sls(512));
+      const big = await cli(['validate', '--config', 'big.yaml'], { cwd });
+      assert.equal(big.code, 0, big.stderr);
+      assert.match(big.stderr, /^warning: statusCheck: 5000 monitors with alerts may need about 1\d\d MB at peak \(every monitor failing at once\), more than memorySize 128 MB in serverless\.yml/);
+      const small = await cli(['validate', '--config', 'small.yaml'], { cwd });
+      assert.equal(small.code, 0, small.stderr);
+      assert.equal(small.stderr, '');
+      const roomy = await cli(['validate', '--config', '../big.yaml'], { cwd: join(cwd, 'roomy') });
+      assert.equal(roomy.code, 0, roomy.stderr);
+      assert.equal(roomy.stderr, '');
+    });
+
     test('no serverless.yml: a note on stdout with the worst case, no warning', async () => {
       const cwd = dir({ 'm.yaml': defaults });
       const r = await cli(['validate', '--config', 'm.yaml'], { cwd });

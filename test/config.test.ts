@@ -564,6 +564,28 @@ describe('${ENV} interpolation', () => {
     assert.deepEqual(r.fromEnv, [['a', 0]]);
   });
 
+  test('a secret interpolated into a field that fails validation is not printed in the error', () => {
+    const SECRET = 'hunter2-Loc-7f3a-SECRET';
+    const yaml =
+      'channels:\n  w: { type: wecom, webhook: "http://127.0.0.1:1/cgi-bin/webhook/send?key=k", locale: "${LOC}" }\n' +
+      'monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", method: "${METHOD}" }\n';
+    const env = { LOC: SECRET, METHOD: `GET-${SECRET}` };
+    const problems = problemsOf(yaml, env);
+    assert.deepEqual(problems, ['channels.w.locale: must be zh-CN or en, got "***"', 'monitors[0].method: must be GET, HEAD, POST, PUT, PATCH, DELETE or OPTIONS, got "***"']);
+    // And through loadConfig, whose ConfigError is what the CLI and the handler print.
+    const d = mkdtempSync(join(tmpdir(), 'scf-monitor-secret-'));
+    try {
+      const file = join(d, 'monitors.yaml');
+      writeFileSync(file, yaml);
+      assert.throws(
+        () => loadFullConfig({ configPath: file, env }),
+        (err: unknown) => err instanceof ConfigError && !err.message.includes(SECRET) && /locale: must be zh-CN or en/.test(err.message),
+      );
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test('every missing variable is reported, each with its path', () => {
     const r = interpolate({ monitors: [{ url: '${U1}', headers: { h: '${H1} ${H2:-ok}' } }] }, {});
     assert.deepEqual(r.missing, [
@@ -874,7 +896,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.equal(keysOf(dnsMonitor).length, 11);
     assert.equal(keysOf(emailChannel).length, 15);
     assert.deepEqual(keysOf(httpMonitor.entries.expect), ['status', 'minSuccessRate', 'maxMeanMs', 'bodyContains', 'bodyMatches', 'certMinDays']);
-    assert.equal(keysOf(tcpMonitor).length, 12);
+    assert.equal(keysOf(tcpMonitor).length, 13);
     assert.deepEqual(keysOf(tcpMonitor.entries.expect), ['minSuccessRate', 'maxMeanMs']);
   });
 

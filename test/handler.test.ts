@@ -368,11 +368,11 @@ describe('deadline', () => {
     const s = await runFunction('statusCheck', timer(''), { time_limit_in_ms: 1500 }, { configPath });
     assert.ok(s.durationMs < 1500, `durationMs ${s.durationMs}`);
     const r = s.results[0]!;
-    assert.equal(r.ok, false);
-    assert.equal(r.reasons[0]!.code, 'DEADLINE');
+    assert.equal(r.ok, true, JSON.stringify(r.reasons));
+    assert.deepEqual(r.reasons, []);
     assert.ok(r.stats.samples >= 1 && r.stats.samples <= 4, `samples ${r.stats.samples}`);
     assert.equal(r.stats.successes, r.stats.samples);
-    assert.match(r.reasons[0]!.message, new RegExp(`after ${r.stats.samples} of 5 samples`));
+    assert.match(r.cut?.message ?? '', new RegExp(`after ${r.stats.samples} of 5 samples`));
   });
 });
 

@@ -801,10 +801,11 @@ describe('judging over samples', () => {
       clearTimeout(timer);
       const took = performance.now() - started;
       assert.ok(took < 5000, `stopped at the signal, not at the server (${took} ms)`);
-      assert.equal(r.ok, false);
-      assert.equal(codes(r)[0], 'DEADLINE');
-      assert.deepEqual(codes(r), ['DEADLINE']);
-      assert.match(r.reasons[0]!.message, /while sample 2 of 3 was still waiting on the target \(1 sample kept\)/);
+      // Judged on the sample it took, which was fine: the deadline alone is no failure.
+      assert.equal(r.ok, true, JSON.stringify(r.reasons));
+      assert.deepEqual(codes(r), []);
+      assert.equal(r.cut?.code, 'DEADLINE');
+      assert.match(r.cut!.message, /while sample 2 of 3 was still waiting on the target \(1 sample kept\)/);
       assert.equal(r.samples.length, 1, 'the finished sample is kept, the cut one dropped');
       assert.equal(r.samples[0]!.ok, true);
       assert.equal(r.samples[0]!.statusCode, 200);

@@ -249,6 +249,30 @@ describe('sms channel against the Tencent Cloud stand-in', () => {
     assert.match(receipt.partial![0]!, /InternalError/);
   });
 
+  test('a TC3 Signature= echoed by the API is blanked from the error', async () => {
+    const signatures: string[] = [];
+    const echoing: TcService = {
+      ...smsApi.service,
+      host: 'sms.ap-nanjing.tencentcloudapi.com',
+      actions: {
+        SendSms: {
+          ...smsApi.service.actions.SendSms!,
+          handle: (_params, ctx) => {
+            const auth = String(ctx.headers.authorization);
+            signatures.push(/Signature=([0-9a-f]+)/.exec(auth)![1]!);
+            throw new TcError('InvalidParameter', `The request was refused. Authorization: ${auth}`);
+          },
+        },
+      },
+    };
+    cloud.addService(echoing);
+    const err = await failure(sms.send(channel({ endpoint: 'http://sms.ap-nanjing.tencentcloudapi.com' }), [notice()], opts()));
+    assert.equal(signatures.length, 1);
+    assert.equal(signatures[0]!.length, 64);
+    assert.ok(!err.message.includes(signatures[0]!), err.message);
+    assert.match(err.message, /Signature=\*\*\*/);
+  });
+
   test('RequestLimitExceeded and InternalError are retried (with a wait for the rate limit); AuthFailure is permanent and says what to check', async () => {
     cloud.failNext('SendSms', 'RequestLimitExceeded', 'Your current request times equals to `20` in a second, which exceeds the frequency limit.');
     const limited = await failure(sms.send(channel(), [notice()], opts()));

@@ -159,12 +159,21 @@ describe('judge()', () => {
     assert.equal(judge(okSamples(3, 5000), EXPECT, 3, 'none').ok, true);
   });
 
-  test('cutShort -> DEADLINE "after N of M samples"', () => {
+  test('cutShort with good samples -> judged on them: ok, the cut only noted "after N of M samples"', () => {
     const v = judge(okSamples(4), EXPECT, 10, 'between');
-    assert.equal(v.ok, false);
-    assert.equal(v.reasons[0]!.code, 'DEADLINE');
-    assert.match(v.reasons[0]!.message, /after 4 of 10 samples/);
+    assert.equal(v.ok, true);
+    assert.deepEqual(v.reasons, []);
+    assert.equal(v.cut?.code, 'DEADLINE');
+    assert.match(v.cut!.message, /after 4 of 10 samples; judged on those 4/);
     assert.equal(v.stats.samples, 4);
+  });
+
+  test('cutShort with failed samples -> judged on them: their failures, no DEADLINE reason', () => {
+    const failed = [{ ok: false, error: { code: 'CONNECT_REFUSED' as const, message: 'refused' } }];
+    const v = judge(failed, EXPECT, 10, 'between');
+    assert.equal(v.ok, false);
+    assert.deepEqual(v.reasons.map((r) => r.code), ['CONNECT_REFUSED']);
+    assert.match(v.cut!.message, /after 1 of 10 samples; judged on that one/);
   });
 
   test('cut inside a sample -> DEADLINE says it was waiting on the target, not "not run"', () => {
@@ -174,7 +183,8 @@ describe('judge()', () => {
     assert.match(none.reasons[0]!.message, /while sample 1 of 3 was still waiting on the target/);
     assert.doesNotMatch(none.reasons[0]!.message, /not run/);
     const some = judge(okSamples(2), EXPECT, 5, 'during');
-    assert.match(some.reasons[0]!.message, /sample 3 of 5 .*\(2 samples kept\)/);
+    assert.equal(some.ok, true);
+    assert.match(some.cut!.message, /sample 3 of 5 .*\(2 samples kept\)/);
   });
 
   test('cutShort with no samples -> DEADLINE "not run"', () => {

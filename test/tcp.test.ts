@@ -6,6 +6,7 @@ import { probeTcp } from '../lib/probes/tcp';
 import { validateFullConfig } from '../lib/functions';
 import type { TcpMonitor } from '../lib/monitors/tcp/schema';
 import { closedPort, tcpServer } from '../dev/standins/servers';
+import { dnsServer, type DnsStandIn } from './support/dns-server';
 
 function tcpMonitor(fields: Record<string, unknown>): TcpMonitor {
   const { config, problems } = validateFullConfig({ monitors: [{ name: 'db', type: 'tcp', ...fields }] });
@@ -143,6 +144,45 @@ describe('tcp prober: deadline', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('tcp monitor: dnsServers', () => {
+  let server: Awaited<ReturnType<typeof tcpServer>>;
+  let ns: DnsStandIn;
+  before(async () => {
+    server = await tcpServer((s) => s.end());
+    ns = await dnsServer({
+      'db.test.internal A': { answers: ['127.0.0.1'] },
+      'gone.test.internal A': { rcode: 'NXDOMAIN' },
+    });
+  });
+  after(async () => {
+    await server.close();
+    await ns.close();
+  });
+
+  test('the host is resolved through the listed server, not the system resolver', async () => {
+    const before = ns.queries.length;
+    const m = tcpMonitor({ host: 'db.test.internal', port: server.port, samples: 2, intervalMs: 0, dnsServers: [ns.address] });
+    const r = await runTcp(m, ctx());
+    assert.equal(r.ok, true, JSON.stringify(r.reasons));
+    assert.deepEqual(r.hostList, ['127.0.0.1']);
+    assert.ok(ns.queries.slice(before).some((q) => q.name.replace(/\.$/, '') === 'db.test.internal'), 'the stand-in was asked');
+  });
+
+  test("a name the server does not know is DNS_ERROR naming that server's answer", async () => {
+    const m = tcpMonitor({ host: 'gone.test.internal', port: server.port, samples: 1, attempts: 1, dnsServers: [ns.address] });
+    const r = await runTcp(m, ctx());
+    assert.equal(r.ok, false);
+    assert.equal(r.reasons[0]?.code, 'DNS_ERROR');
+    assert.match(r.reasons[0]!.message, /NXDOMAIN/);
+  });
+
+  test('dnsServers must be IP addresses', () => {
+    const { problems } = validateFullConfig({ monitors: [{ name: 'db', type: 'tcp', host: 'h', port: 1, dnsServers: ['ns1.example.com'] }] });
+    assert.equal(problems.length, 1);
+    assert.deepEqual(problems[0]!.path, ['monitors', 0, 'dnsServers', 0]);
   });
 });
 

@@ -12,11 +12,14 @@ export interface Interpolated {
   missing: Problem[];
   /** Paths whose string came out containing a value taken from the environment. */
   fromEnv: PathKey[][];
+  /** Every value taken from the environment: what a message must never repeat. */
+  values: string[];
 }
 
 export function interpolate(input: unknown, env: NodeJS.ProcessEnv): Interpolated {
   const missing: Problem[] = [];
   const fromEnv: PathKey[][] = [];
+  const values = new Set<string>();
 
   const visit = (node: unknown, path: PathKey[]): unknown => {
     if (typeof node === 'string') {
@@ -27,6 +30,7 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv): Interpolate
         const value = env[name!];
         if (value !== undefined && value !== '') {
           used = true;
+          values.add(value);
           return value;
         }
         if (fallback !== undefined) return fallback;
@@ -45,5 +49,5 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv): Interpolate
     return node;
   };
 
-  return { value: visit(input, []), missing, fromEnv };
+  return { value: visit(input, []), missing, fromEnv, values: [...values] };
 }

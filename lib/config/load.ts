@@ -8,10 +8,13 @@ import { dirname, join, resolve } from 'node:path';
 import type * as Yaml from 'yaml';
 import { ConfigError, type PathKey, type Problem } from './errors';
 import { interpolate } from './env';
+import { parseYamlInChunks } from './yaml-chunks';
 import { validateConfig } from './validate';
 import type { Config, ConfigSchema } from './schema';
 import { IN_BUNDLE } from '../util/bundle';
 import { lazyRequire } from '../util/lazy';
+import { envSecrets, scrubText } from '../report/secrets';
+import { collectSecrets } from './secrets';
 
 export interface LoadOptions {
   /** `--config FILE` from the CLI. */
@@ -27,6 +30,8 @@ export interface Loaded {
   path: string;
   /** Paths of config strings that took a value from the environment (may be secret). */
   fromEnv: PathKey[][];
+  /** What no record, log line or message may repeat (see report/secrets.ts). */
+  secrets: readonly string[];
 }
 
 const BESIDE_BUNDLE = ['monitors.json', 'monitors.yaml', 'monitors.yml'];
@@ -75,6 +80,16 @@ export function parseConfigText(text: string, file: string): Parsed {
     }
   }
   const yaml = lazyRequire<typeof Yaml>('yaml');
+  const pieces = parseYamlInChunks(text, yaml);
+  if (pieces) {
+    // Positions are wanted only for problems: the whole document is parsed then, and only then.
+    let whole: Parsed | undefined;
+    return { data: pieces, locate: (path) => (whole ??= parseWholeYaml(text, file, yaml)).locate(path) };
+  }
+  return parseWholeYaml(text, file, yaml);
+}
+
+function parseWholeYaml(text: string, file: string, yaml: typeof Yaml): Parsed {
   const lines = new yaml.LineCounter();
   const doc = yaml.parseDocument(text, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
@@ -106,21 +121,27 @@ export function checkConfig(
   file: string,
   env: NodeJS.ProcessEnv,
   missingEnv: 'error' | 'ignore' = 'error',
-): { config?: Config; problems: Problem[]; fromEnv: PathKey[][] } {
+): { config?: Config; problems: Problem[]; fromEnv: PathKey[][]; envValues: string[] } {
   const parsed = parseConfigText(text, file);
   if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
-    return { problems: [{ path: [], message: 'the config must be a mapping with a `monitors:` list' }], fromEnv: [] };
+    return { problems: [{ path: [], message: 'the config must be a mapping with a `monitors:` list' }], fromEnv: [], envValues: [] };
   }
-  const { value, missing, fromEnv } = interpolate(parsed.data, env);
+  const { value, missing, fromEnv, values: envValues } = interpolate(parsed.data, env);
   const unresolved = new Set(missing.map((p) => p.path.join('\0')));
   const { config, problems } = validateConfig(schema, value);
   const all =
     missingEnv === 'error'
       ? [...missing, ...problems.filter((p) => !unresolved.has(p.path.join('\0')))]
       : problems.filter((p) => !unresolved.has(p.path.join('\0')));
-  for (const p of all) p.where ??= parsed.locate(p.path);
-  if (all.length) return { problems: all, fromEnv };
-  return { config, problems: [], fromEnv };
+  // A validation message quotes what it got ("must be zh-CN or en, got ..."): when that came
+  // from the environment it may be a secret put in the wrong place.
+  const secrets = envValues.length ? envSecrets(envValues) : [];
+  for (const p of all) {
+    p.where ??= parsed.locate(p.path);
+    if (secrets.length) p.message = scrubText(p.message, secrets);
+  }
+  if (all.length) return { problems: all, fromEnv, envValues };
+  return { config, problems: [], fromEnv, envValues };
 }
 
 /** Find, read and validate the config against `schema` (a function's own, or the full one). */
@@ -138,10 +159,10 @@ export function loadConfig(schema: ConfigSchema, opts: LoadOptions = {}): Loaded
   const key = `${path}\u0000${text}\u0000${JSON.stringify(env)}`;
   const last = lastLoaded.get(schema);
   if (last?.key === key) return last.loaded;
-  const { config, problems, fromEnv } = checkConfig(schema, text, path, env);
+  const { config, problems, fromEnv, envValues } = checkConfig(schema, text, path, env);
   if (!config) throw new ConfigError(problems, path);
   readCaFiles(config, dirname(path));
-  const loaded = { config, path, fromEnv };
+  const loaded = { config, path, fromEnv, secrets: collectSecrets(config, envValues) };
   lastLoaded.set(schema, { key, loaded });
   return loaded;
 }

@@ -44,6 +44,8 @@ export const dnsServer = v.pipe(
   v.check((s) => parseDnsServer(s) !== undefined, 'must be an IP address, optionally with :port (10.0.0.51, 10.0.0.52:5353, [::1]:53)'),
 );
 
+export const dnsServerList = v.pipe(v.array(dnsServer, 'must be a list of DNS servers'), v.minLength(1, 'must list at least one server'));
+
 export function parseDnsServer(s: string): { host: string; port: number } | undefined {
   const m = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s) ?? /^([^:\[\]]+)(?::(\d{1,5}))?$/.exec(s) ?? /^([^\[\]]*:[^\[\]]*)()$/.exec(s);
   if (!m) return undefined;

@@ -21,6 +21,8 @@ export interface Verdict {
   reasons: Reason[];
   stats: Stats;
   hostList: string[];
+  /** The deadline stopped the monitor after some samples: it is judged on those (see record.ts). */
+  cut?: Reason;
 }
 
 export function judge(
@@ -49,22 +51,27 @@ export function judge(
   }
 
   const reasons: Reason[] = [];
+  let deadline: Reason | undefined;
   if (cut === 'during') {
-    reasons.push({
+    deadline = {
       code: 'DEADLINE',
       message:
         `stopped at the function deadline while sample ${n + 1} of ${planned} was still waiting on the target` +
         (n ? ` (${n} sample${n === 1 ? '' : 's'} kept)` : ''),
-    });
+    };
   } else if (cut === 'between') {
-    reasons.push({
+    deadline = {
       code: 'DEADLINE',
       message:
         n === 0
           ? `not run: the function reached its deadline first (raise the timeout or lower samples/concurrency)`
           : `stopped at the function deadline after ${n} of ${planned} samples`,
-    });
+    };
   }
+  // The deadline is our limit, not the target's failure: with samples in hand the monitor is
+  // judged on them and the cut is only noted; with none it is not judged at all (a DEADLINE
+  // record with no samples, which moves no incident).
+  if (deadline && n === 0) reasons.push(deadline);
   if (n > 0 && successes / n < expect.minSuccessRate) {
     if (successes > 0) {
       reasons.push({
@@ -81,7 +88,9 @@ export function judge(
     });
   }
   reasons.push(...extra);
-  return { ok: reasons.length === 0, reasons, stats, hostList };
+  const verdict: Verdict = { ok: reasons.length === 0, reasons, stats, hostList };
+  if (deadline && n > 0) verdict.cut = { code: 'DEADLINE', message: `${deadline.message}; judged on ${n === 1 ? 'that one' : `those ${n}`}` };
+  return verdict;
 }
 
 function groupFailures(judged: readonly Judged[]): Reason[] {

@@ -60,14 +60,18 @@ export interface DnsMessage {
 
 export const randomId = (): number => randomInt(0, 0x10000);
 
+/**
+ * The name as it travels (punycode for IDN), or '' when it is not a valid domain name.
+ * Non-ASCII text needs IDNA; domainToASCII also lower-cases, which is harmless for DNS.
+ */
+export function asciiName(name: string): string {
+  return /[^\x00-\x7f]/.test(name) ? domainToASCII(name) : name;
+}
+
 /** A name as length-prefixed labels; IDN names go out as punycode. */
 export function encodeName(name: string): Buffer {
-  let ascii = name;
-  // Non-ASCII text needs IDNA; domainToASCII also lower-cases, which is harmless for DNS.
-  if (/[^\x00-\x7f]/.test(name)) {
-    ascii = domainToASCII(name);
-    if (!ascii) throw new DnsFormatError(`${JSON.stringify(name)} is not a valid domain name`);
-  }
+  const ascii = asciiName(name);
+  if (!ascii) throw new DnsFormatError(`${JSON.stringify(name)} is not a valid domain name`);
   const trimmed = ascii.endsWith('.') ? ascii.slice(0, -1) : ascii;
   const parts: Buffer[] = [];
   if (trimmed !== '') {

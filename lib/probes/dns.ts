@@ -5,7 +5,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import { CLASS_IN, DnsFormatError, decodeMessage, encodeQuery, randomId, rcodeName, RECORD_TYPES, type DnsMessage, type RecordType } from './dns-message';
+import { asciiName, CLASS_IN, DnsFormatError, decodeMessage, encodeQuery, randomId, rcodeName, RECORD_TYPES, type DnsMessage, type RecordType } from './dns-message';
 import { now, type Failure, type Prober } from './types';
 
 export interface DnsServerAddress {
@@ -91,6 +91,8 @@ export const probeDns: Prober<DnsTarget, DnsObservation> = (t, signal) =>
     const start = now();
     const label = serverLabel(t.server);
     const asked = `${t.query} ${t.recordType}`;
+    // The reply repeats the question as it went out: an IDN name comes back in punycode.
+    const wire: DnsTarget = { ...t, query: asciiName(t.query) || t.query };
     let attempts = 0;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
@@ -149,7 +151,7 @@ export const probeDns: Prober<DnsTarget, DnsObservation> = (t, signal) =>
         rejected = `malformed reply: ${err instanceof DnsFormatError ? err.message : String(err)}`;
         return;
       }
-      if (!answersOurQuestion(m, t)) {
+      if (!answersOurQuestion(m, wire)) {
         rejected = `reply for another question (${m.questions.map((q) => `${q.name} type ${q.type}`).join(', ') || 'none'})`;
         return;
       }
@@ -158,7 +160,7 @@ export const probeDns: Prober<DnsTarget, DnsObservation> = (t, signal) =>
         rcode: m.rcode,
         rcodeName: rcodeName(m.rcode),
         ...(m.tc ? { truncated: true } : {}),
-        ...chase(m, t),
+        ...chase(m, wire),
         timeMs: now() - sent,
       });
     };

@@ -15,8 +15,10 @@ import { timedLookup, type LookupMarks } from './lookup';
 import type { DnsServerAddress } from './dns';
 import { now, type Failure, type Prober } from './types';
 import { redactUrl } from '../report/redact';
+import { followsCrossOrigin } from '../report/secrets';
 import { contextWithCa } from '../util/trust';
 import { onAbort as whenAborted } from '../util/abort';
+import { acquireBrotliSlot } from './brotli-slots';
 import { roundMs } from '../report/stats';
 
 export interface HttpTarget {
@@ -90,7 +92,8 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const DEFAULT_HEADERS = {
   'user-agent': 'scf-monitor/0.1 (+uptime check)',
   accept: '*/*',
-  'accept-encoding': 'gzip, deflate, br',
+  // Not br: a brotli decoder costs up to 17 MB whatever the body's size (see brotli-slots.ts).
+  'accept-encoding': 'gzip, deflate',
 };
 
 interface Hop {
@@ -137,6 +140,10 @@ function firstRequest(t: HttpTarget): HopRequest {
   return req;
 }
 
+function isBrotli(encoding: string | undefined): encoding is string {
+  return (encoding ?? '').trim().toLowerCase() === 'br';
+}
+
 function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress | undefined {
   switch ((encoding ?? '').trim().toLowerCase()) {
     case 'gzip':
@@ -163,6 +170,7 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
     let settled = false;
     let readTimer: NodeJS.Timeout | undefined;
     let decoder: ReturnType<typeof decoderFor>;
+    let releaseBrotli: (() => void) | undefined;
     /** The whole body arrived and nothing failed: no need to tear the connection down. */
     let complete = false;
     let stopWaiting = () => {};
@@ -177,6 +185,7 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       clearTimeout(readTimer);
       stopWaiting();
       decoder?.destroy();
+      releaseBrotli?.();
       // A complete answer leaves the socket to node, which ends it gracefully (the request says
       // Connection: close); tearing it down here costs several times more per check.
       if (!complete) request.destroy();
@@ -277,9 +286,27 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       }
       hop.charset = /charset=["']?([\w-]+)/i.exec(res.headers['content-type'] ?? '')?.[1];
       hop.chunks = [];
-      let kept = 0;
+      const encoding = req.method === 'HEAD' ? undefined : res.headers['content-encoding'];
+      if (isBrotli(encoding)) {
+        // Unread until a decoder may be made: the socket's flow control holds the rest back.
+        const gone = () => {
+          if (!res.complete) finish({ code: 'CONNECTION_RESET', message: `${addr()} closed the connection while its br body waited to be decoded` });
+        };
+        res.once('close', gone);
+        res.once('error', gone);
+        releaseBrotli = acquireBrotliSlot(() => {
+          res.off('close', gone);
+          res.off('error', gone);
+          if (!settled) readBody(res, encoding);
+        });
+        if (settled) releaseBrotli();
+      } else readBody(res, encoding);
+    });
+
+    const readBody = (res: http.IncomingMessage, encoding: string | undefined) => {
+      decoder = decoderFor(encoding);
       const keep = t.keepBody ? Infinity : HEAD_BYTES;
-      decoder = req.method === 'HEAD' ? undefined : decoderFor(res.headers['content-encoding']);
+      let kept = 0;
       let rawBytes = 0;
       const take = (chunk: Buffer) => {
         if (settled) return;
@@ -328,7 +355,7 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       res.on('close', () => {
         if (!res.complete) finish(midBody());
       });
-    });
+    };
 
     if (signal.aborted) return onAbort();
     stopWaiting = whenAborted(signal, onAbort);
@@ -433,12 +460,11 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
         return done();
       }
       obs.redirects++;
-      const headers = { ...req.headers };
-      // Credentials never follow a redirect to another origin (what browsers and curl do).
-      if (!sameOrigin(next, req.url)) {
-        delete headers.authorization;
-        delete headers.cookie;
-      }
+      let headers = { ...req.headers };
+      // Credentials never follow a redirect to another origin (what browsers and curl do for
+      // Authorization and Cookie). A monitor's own headers are credentials more often than
+      // not (X-Api-Key, X-Token ...), so only the plain ones go on.
+      if (!sameOrigin(next, req.url)) headers = crossOriginHeaders(headers);
       const toGet =
         (hop.statusCode === 303 && req.method !== 'HEAD') || ((hop.statusCode === 301 || hop.statusCode === 302) && req.method === 'POST');
       if (toGet) {
@@ -460,6 +486,12 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
     return done();
   }
 };
+
+function crossOriginHeaders(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (followsCrossOrigin(k)) out[k] = v;
+  return out;
+}
 
 function lowerKeys(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -5,6 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { classifyError } from './classify';
 import { timedLookup, type LookupMarks } from './lookup';
+import type { DnsServerAddress } from './dns';
 import { now, type Failure, type Prober } from './types';
 import { onAbort as whenAborted } from '../util/abort';
 
@@ -13,6 +14,8 @@ export interface TcpTarget {
   port: number;
   connectTimeoutMs: number;
   attempts: number;
+  /** Resolve the host through these servers instead of the system resolver. */
+  dnsServers?: DnsServerAddress[];
 }
 
 export interface TcpObservation {
@@ -59,7 +62,8 @@ function attempt(t: TcpTarget, signal: AbortSignal): Promise<Attempt> {
     }, t.connectTimeoutMs);
     if (signal.aborted) return onAbort();
     stopWaiting = whenAborted(signal, onAbort);
-    socket = connect({ host, port: t.port, lookup: timedLookup(marks) as never });
+    const via = t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal };
+    socket = connect({ host, port: t.port, lookup: timedLookup(marks, via) as never });
     socket.once('connect', () => {
       const at = now();
       finish({ remoteAddress: socket!.remoteAddress, connectMs: at - (marks.lookupEnd ?? t0) });

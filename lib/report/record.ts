@@ -51,6 +51,11 @@ export interface ResultRecord {
   hostList: string[];
   durationMs: number;
   cert?: { host: string; validTo: string; daysLeft: number };
+  /**
+   * The function's deadline stopped the monitor after some samples (code DEADLINE): `ok` and
+   * `reasons` judge the samples it took, so a healthy target cut short is not failing.
+   */
+  cut?: Reason;
   /** When the canary failed too: what the target's own checks said (reasons is PROBE_NETWORK). */
   targetReasons?: Reason[];
   /**

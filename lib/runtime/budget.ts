@@ -16,3 +16,17 @@ export function runWorstCaseMs(
   const each = monitors.map(worstCaseMs);
   return Math.ceil(Math.max(Math.max(...each), each.reduce((a, b) => a + b, 0) / concurrency)) + marginMs;
 }
+
+/**
+ * Peak RSS of one run, in MB, when every monitor fails at once and alerts: what `validate`
+ * holds against the function's memorySize. Fitted to bench/memory.ts (the built statusCheck
+ * bundle, http monitors from YAML, 1,000 to 5,000 of them): about 64 MB for node and the
+ * bundle, 13 KB per monitor (its config, prober state, record and the heap's slack around
+ * them), and with channels 28 MB plus 3.5 KB per notice for incidents, the outbox and the
+ * messages. Extra samples add their sample records (about 1 KB each, not fitted).
+ */
+export function peakMemoryMb(monitors: readonly MonitorConfig[], alerting: boolean): number {
+  let kb = 0;
+  for (const m of monitors) kb += 13 + ('samples' in m && typeof m.samples === 'number' ? m.samples - 1 : 0) + (alerting ? 3.5 : 0);
+  return Math.ceil(64 + (alerting ? 28 : 0) + kb / 1024);
+}

@@ -7,6 +7,7 @@ import { loadConfig, type LoadOptions } from '../config/load';
 import type { MonitorConfig } from '../config/schema';
 import type { ChannelLoader } from '../alerting/deliver';
 import { AlertingError, processAlerts, type AlertingSummary } from '../alerting/process';
+import { scrubbingLoader } from '../alerting/scrubbing-loader';
 import { loadChannel } from '../channels/load';
 import { moduleFor, type FunctionDef } from '../monitors/module';
 import { blameNetwork, checkCanary, type CanaryResult } from './canary';
@@ -15,6 +16,7 @@ import { flushLog, logJson } from '../report/log';
 import type { ResultRecord } from '../report/record';
 import type { Summary } from './summary';
 import { judge } from '../monitors/verdict';
+import { scrubDeep, scrubText } from '../report/secrets';
 import { openStore } from '../state/open';
 import type { StateStore } from '../state/types';
 import { alertReserveMs, startDeadline } from '../util/deadline';
@@ -66,7 +68,7 @@ export async function runDefinedFunction(
 ): Promise<Summary> {
   const startedAt = Date.now();
   const fn = def.name;
-  const { config } = loadConfig(functionSchema(def, opts.allMonitorTypes), opts);
+  const { config, secrets } = loadConfig(functionSchema(def, opts.allMonitorTypes), opts);
   const monitors = selectMonitors(config.monitors, def.monitors.map((m) => m.type), parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
   const alerting = Object.keys(config.channels).length > 0;
@@ -77,9 +79,11 @@ export async function runDefinedFunction(
   try {
     // Checked alongside the monitors rather than before them, so it costs the run no time; a
     // record waits for it only if it finishes first, so no log line blames a target wrongly.
-    const canary = config.canary ? checkCanary(config.canary, deadline.signal) : undefined;
+    const canary = config.canary ? checkCanary(config.canary, deadline.signal).then((c) => scrubDeep(c, secrets)) : undefined;
+    // The one door from a target into the run: every record is blanked here, before it is
+    // logged, judged, stored or quoted in an alert.
     const finish = async (r: ResultRecord) => {
-      const record = canary ? blameNetwork(r, await canary) : r;
+      const record = scrubDeep(canary ? blameNetwork(r, await canary) : r, secrets);
       logJson(record);
       return record;
     };
@@ -109,11 +113,11 @@ export async function runDefinedFunction(
           signal: deadline.finalSignal,
           deadlineAt: deadline.finalAt,
           store: store(),
-          loadChannel: opts.loadChannel ?? loadChannel,
+          loadChannel: scrubbingLoader(opts.loadChannel ?? loadChannel, secrets),
         });
       } catch (err) {
         // The results above are already logged; say plainly that alerting could not run.
-        alertingError = (err as Error).message;
+        alertingError = scrubText(String((err as Error)?.message), secrets);
         if (err instanceof AlertingError) alerts = err.partial;
         logJson({ event: 'alerting-error', function: fn, message: alertingError });
       }
@@ -121,7 +125,7 @@ export async function runDefinedFunction(
 
     const heartbeatUrl = heartbeatUrlFor(config, fn);
     const heartbeat = heartbeatUrl
-      ? await pingHeartbeat(heartbeatUrl, Math.min(HEARTBEAT_TIMEOUT_MS, Math.max(1, deadline.finalAt - Date.now())), deadline.finalSignal)
+      ? scrubDeep(await pingHeartbeat(heartbeatUrl, Math.min(HEARTBEAT_TIMEOUT_MS, Math.max(1, deadline.finalAt - Date.now())), deadline.finalSignal), secrets)
       : undefined;
     if (heartbeat && !heartbeat.ok) logJson({ event: 'heartbeat', function: fn, ...heartbeat });
 

@@ -35,6 +35,7 @@ function detail(r: ResultRecord): string {
   if (statuses.length) parts.push(statuses.join(','));
   if (r.hostList.length) parts.push(`from ${r.hostList.join(', ')}`);
   if (r.cert) parts.push(`cert ${r.cert.daysLeft} days left`);
+  if (r.cut) parts.push(`(${r.cut.message})`);
   return parts.join(' ');
 }
 

@@ -21,7 +21,9 @@ interface SdkError {
 function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const s of secrets) if (s) out = out.split(s).join('***');
-  return out;
+  // A peer that echoes the request's Authorization header hands back its signature: not the
+  // key, but a valid credential for that request until it expires.
+  return out.replace(/Signature=[0-9A-Fa-f]{16,}/g, 'Signature=***');
 }
 
 /** The SDK's exception (or a bug) as a TencentApiError whose message is safe to log. */

@@ -159,9 +159,14 @@ export async function runDns(m: DnsMonitor, ctx: RunContext): Promise<ResultReco
   if (servers.length === 0) {
     reasons.push({ code: 'DNS_ERROR', message: `no DNS server to ask for ${m.query}: none configured, and the system lists none` });
   }
+  // As for sampled monitors: the servers that answered are judged, the cut ones only noted;
+  // with none kept the monitor is not judged (a DEADLINE record with no samples).
+  let cutNote: Reason | undefined;
   if (cut.length) {
     const labels = cut.map((o) => o.server).join(', ');
-    reasons.push({ code: 'DEADLINE', message: `stopped at the function deadline while waiting on ${labels} for ${m.query} ${m.recordType}` });
+    const message = `stopped at the function deadline while waiting on ${labels} for ${m.query} ${m.recordType}`;
+    if (kept.length === 0) reasons.push({ code: 'DEADLINE', message });
+    else cutNote = { code: 'DEADLINE', message: `${message}; judged on the other ${kept.length}` };
   }
   const anyAnswered = kept.some((o) => o.answered);
   for (const list of perServer) {
@@ -182,6 +187,7 @@ export async function runDns(m: DnsMonitor, ctx: RunContext): Promise<ResultReco
   return {
     ...base,
     ...verdict,
+    ...(cutNote ? { cut: cutNote } : {}),
     hostList: [...new Set(kept.flatMap((o) => o.answers.map((a) => a.value)))],
     durationMs: roundMs(performance.now() - started),
     samples: kept.map((o, i) => sampleRecord(o, perServer[i]![0])),

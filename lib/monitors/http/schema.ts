@@ -1,7 +1,7 @@
 /** `type: http`: the seed's URL check, samples judged on success rate, mean time, status and body. */
 import * as v from 'valibot';
 import { httpUrl, int, text } from '../../config/fields';
-import { dnsServer, monitorBase, ratio, sampling } from '../../config/monitor-base';
+import { dnsServerList, monitorBase, ratio, sampling } from '../../config/monitor-base';
 
 const regexSource = v.pipe(
   v.string('must be a regular expression'),
@@ -68,7 +68,7 @@ export const httpMonitor = v.strictObject({
   insecure: v.optional(v.boolean('must be true or false'), false),
   ca: v.optional(text('a PEM certificate or a path to one')),
   /** Resolve the URL's host through these servers instead of the system resolver. */
-  dnsServers: v.optional(v.pipe(v.array(dnsServer, 'must be a list of DNS servers'), v.minLength(1, 'must list at least one server'))),
+  dnsServers: v.optional(dnsServerList),
   expect: v.optional(httpExpect, {}),
 });
 

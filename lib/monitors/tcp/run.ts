@@ -1,8 +1,9 @@
 /** The `tcp` monitor: connect `samples` times; success rate, mean and std of connect time. */
+import { parseDnsServer } from '../../config/monitor-base';
 import type { TcpMonitor } from './schema';
 import type { ResultRecord } from '../../report/record';
 import { roundMs } from '../../report/stats';
-import { probeTcp } from '../../probes/tcp';
+import { probeTcp, type TcpTarget } from '../../probes/tcp';
 import { takeSamples } from '../sampling';
 import { judge } from '../verdict';
 import type { RunContext } from '../context';
@@ -10,7 +11,13 @@ import type { RunContext } from '../context';
 export async function runTcp(m: TcpMonitor, ctx: RunContext): Promise<ResultRecord> {
   const timestamp = new Date().toISOString();
   const started = performance.now();
-  const target = { host: m.host, port: m.port, connectTimeoutMs: m.connectTimeoutMs, attempts: m.attempts };
+  const target: TcpTarget = {
+    host: m.host,
+    port: m.port,
+    connectTimeoutMs: m.connectTimeoutMs,
+    attempts: m.attempts,
+    ...(m.dnsServers ? { dnsServers: m.dnsServers.flatMap((s) => parseDnsServer(s) ?? []) } : {}),
+  };
   const { samples, cut } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeTcp(target, ctx.signal));
   const verdict = judge(
     samples.map((o) => ({

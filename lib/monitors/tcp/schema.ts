@@ -1,7 +1,7 @@
 /** `type: tcp`: the seed's port connectivity check. */
 import * as v from 'valibot';
 import { int } from '../../config/fields';
-import { hostname, monitorBase, ratio, sampling } from '../../config/monitor-base';
+import { dnsServerList, hostname, monitorBase, ratio, sampling } from '../../config/monitor-base';
 
 const tcpExpect = v.strictObject({
   minSuccessRate: v.optional(ratio, 0.7),
@@ -14,6 +14,8 @@ export const tcpMonitor = v.strictObject({
   type: v.literal('tcp'),
   host: hostname,
   port: int(1, 65535, 'a port number'),
+  /** Resolve the host through these servers instead of the system resolver. */
+  dnsServers: v.optional(dnsServerList),
   expect: v.optional(tcpExpect, {}),
 });
 
