@@ -2,14 +2,17 @@
  * `npm run demo`: no credentials, no internet. Starts the seed's failure cases as local
  * targets on 127.0.0.1 and two alert sinks (a WeCom-style robot endpoint and an SMTP
  * server), runs statusCheck through the real handler three times, and shows what arrived:
- * one grouped alert per channel, nothing while the outage goes on, then "resolved".
+ * one grouped alert per channel, nothing while the outage goes on, then "resolved". Then
+ * speedTest, kafkaLag, and jobs and a host reporting to ingest for heartbeatCheck.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runFunction } from '../lib/functions';
+import { HTTP_FUNCTIONS, runFunction } from '../lib/functions';
+import { closeIngestStores } from '../lib/ingest/handler';
+import { serveHttp } from '../lib/runtime/serve';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/runtime/table';
@@ -17,6 +20,9 @@ import type { Summary } from '../lib/runtime/summary';
 import { DEMO_SMS, startSinks, type Sinks } from './demo-sinks';
 import { ckafkaService } from '../dev/standins/tc-ckafka';
 import { chinazNodes, startChinaz } from '../dev/standins/chinaz';
+
+/** A demo token: the ingest server below runs on 127.0.0.1 for the length of the demo. */
+const DEMO_INGEST_TOKEN = 'demo-ingest-token';
 
 const KAFKA = { instance: 'ckafka-demo0001', region: 'ap-guangzhou', group: 'orders-consumer' };
 
@@ -81,6 +87,8 @@ channels:
               phones: ["+8613800000000", "+8613900000000"], paramMaxLength: 6,
               endpoint: "${sinks.cloud.endpoint('sms')}", proxy: "${sinks.cloud.proxyUrl}" }
 alerts: { channels: [demo-wecom, demo-mail], remindEveryMinutes: 60 }
+# ingest (deployed behind a function URL; here \`scf-monitor serve\`'s server) checks this token.
+ingest: { token: "${DEMO_INGEST_TOKEN}" }
 monitors:
   - { name: shop-home, type: http, url: "${url(servers.healthy)}", samples: 5, intervalMs: 200, expect: { bodyContains: "<title>Demo Shop</title>" } }
   - { name: slow-api, type: http, url: "${url(servers.slow, '/api')}", samples: 5, intervalMs: 200, expect: { maxMeanMs: 500 } }
@@ -97,6 +105,10 @@ monitors:
   - { name: orders-lag, type: ckafka, region: ${KAFKA.region}, instanceId: ${KAFKA.instance}, groups: [${KAFKA.group}],
       window: 3, expect: { maxLag: 5000 }, endpoint: "${sinks.cloud.endpoint('ckafka')}", proxy: "${sinks.cloud.proxyUrl}",
       alert: { channels: [demo-wecom, demo-sms] } }
+  # heartbeatCheck (every minute when deployed): jobs that ping, a host that reports.
+  - { name: nightly-backup, type: heartbeat, period: 10m, grace: 1m }
+  - { name: sync-job, type: heartbeat, period: 5m, grace: 1m }
+  - { name: web-01, type: host, interval: 30s, tolerance: 60s, expect: { maxCpu: 87, over: 2 } }
 `,
   );
 
@@ -104,9 +116,12 @@ monitors:
     `Started ${Object.keys(servers).length} local targets, a closed port, a WeCom-style robot, an SMTP server and a Tencent Cloud SMS stand-in on 127.0.0.1.\n`,
   );
   setLogSink(() => {}); // the table is the demo's output; `invoke` shows the JSON lines
-  const run = async (title: string, fn: 'statusCheck' | 'speedTest' | 'kafkaLag' = 'statusCheck') => {
+  // heartbeatCheck judges elapsed time: the demo moves a clock through minutes in seconds.
+  let clock = Date.now();
+  const ingest = await serveHttp(HTTP_FUNCTIONS.ingest({ configPath, now: () => clock }), { port: 0 });
+  const run = async (title: string, fn: 'statusCheck' | 'speedTest' | 'kafkaLag' | 'heartbeatCheck' = 'statusCheck') => {
     process.stdout.write(`\n=== ${title}\n\n`);
-    const summary = await runFunction(fn, timerEvent('', 'demo'), localContext(fn, 60_000), { configPath });
+    const summary = await runFunction(fn, timerEvent('', 'demo'), localContext(fn, 60_000), { configPath, ...(fn === 'heartbeatCheck' ? { now: () => clock } : {}) });
     process.stdout.write(renderTable(summary, process.stdout.columns || 160));
     showArrivals(sinks, summary);
   };
@@ -137,6 +152,30 @@ monitors:
     kafka.consume(KAFKA.instance, KAFKA.group, 'orders', 100_000);
     await pause();
     await run('kafkaLag run 5: the consumer is restarted and catches up', 'kafkaLag');
+
+    const send = async (path: string, report?: object) => {
+      const res = await fetch(`${ingest.url}${path}`, {
+        method: report ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${DEMO_INGEST_TOKEN}`, ...(report ? { 'content-type': 'application/json' } : {}) },
+        ...(report ? { body: JSON.stringify(report) } : {}),
+      });
+      process.stdout.write(`  ${report ? 'POST' : 'GET '} ${path} -> ${res.status} ${await res.text()}\n`);
+    };
+    const host = (cpu: number) => ({ cpu, memory: 41.3, disk: 9.4, network_recv: 383_482_123 + clock, network_sent: 37_618_359 });
+    process.stdout.write(`\n=== ingest on ${ingest.url} (deployed: the function URL): two jobs ping, a host reports\n\n`);
+    await send('/ping/nightly-backup');
+    await send('/ping/sync-job');
+    await send('/report/web-01', host(35));
+    clock += 30_000;
+    await send('/report/web-01', host(40));
+    await run('heartbeatCheck run 1: both jobs pinged in time, the host is fine', 'heartbeatCheck');
+    process.stdout.write('\n=== 8 minutes later: the backup pings again, sync-job has stopped, web-01 runs hot\n\n');
+    clock += 8 * 60_000;
+    await send('/ping/nightly-backup');
+    await send('/report/web-01', host(93.5));
+    clock += 30_000;
+    await send('/report/web-01', host(96.2));
+    await run('heartbeatCheck run 2: sync-job is past its 5 min period + 1 min grace; web-01 over 87% cpu in 2 reports', 'heartbeatCheck');
     process.stdout.write(
       `\nEach row is one JSON record in the function's log (see them with: npx scf-monitor invoke statusCheck --json).\n` +
         `Incident state and undelivered alerts live in ${join(dir, 'state')} (deployed: Redis).\n` +
@@ -147,6 +186,8 @@ monitors:
     await Promise.all(Object.values(servers).map((s) => new Promise((r) => s.close(r))));
     await sinks.close();
     await chinaz.close();
+    await new Promise((r) => ingest.server.close(r));
+    await closeIngestStores();
     rmSync(dir, { recursive: true, force: true });
   }
 }
