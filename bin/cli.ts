@@ -109,7 +109,7 @@ function validate(args: string[]): number {
   for (const def of Object.values(FUNCTIONS)) {
     const timerPeriodMs = readTimerPeriodMs(resolve(SERVERLESS_YML), def.name);
     config.monitors.forEach((m, i) => {
-      const advice = m.enabled ? def.monitors.find((mod) => mod.type === m.type)?.advise?.(m, { timerPeriodMs }) : undefined;
+      const advice = m.enabled ? def.monitors.find((mod) => mod.type === m.type)?.advise?.(m, { timerPeriodMs, config }) : undefined;
       if (!advice) return;
       const line = `monitors[${i}] (${m.name}): ${advice.text}\n`;
       if (advice.warning) process.stderr.write(`warning: ${line}`);

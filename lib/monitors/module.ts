@@ -5,7 +5,7 @@
  * carries only its own types' code (and SDKs): statusCheck never loads the CKafka SDK.
  */
 import type * as v from 'valibot';
-import type { MonitorConfig, MonitorSchema } from '../config/schema';
+import type { Config, MonitorConfig, MonitorSchema } from '../config/schema';
 import type { ResultRecord } from '../report/record';
 import type { RunContext } from './context';
 
@@ -21,7 +21,7 @@ export interface MonitorModule<M extends MonitorConfig = MonitorConfig> {
   /** Whether it calls Tencent Cloud with the execution role's keys (no secretId of its own). */
   usesRoleCredentials?(m: M): boolean;
   /** What `validate` should say about a monitor beyond its schema, given its function's timer. */
-  advise?(m: M, env: { timerPeriodMs?: number }): Advice | undefined;
+  advise?(m: M, env: { timerPeriodMs?: number; config: Config }): Advice | undefined;
 }
 
 export interface Advice {

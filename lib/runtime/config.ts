@@ -12,12 +12,15 @@ declare const __SCF_MONITOR_TYPES__: readonly string[] | undefined;
 
 const BUILT_IN_TYPES: readonly string[] | undefined = typeof __SCF_MONITOR_TYPES__ === 'undefined' ? undefined : __SCF_MONITOR_TYPES__;
 
-const cache = new WeakMap<FunctionDef, ConfigSchema>();
+/** One schema per function and list of types: the loaded config is cached per schema, so a warm instance (or `serve`) validates once. */
+const cache = new WeakMap<FunctionDef, Map<readonly string[] | undefined, ConfigSchema>>();
 
 /** `allTypes`: every monitor type of the deployment, when the caller knows them (the CLI's catalog). */
 export function functionSchema(def: FunctionDef, allTypes: readonly string[] | undefined = BUILT_IN_TYPES): ConfigSchema {
-  const hit = cache.get(def);
-  if (hit && allTypes === BUILT_IN_TYPES) return hit;
+  let forDef = cache.get(def);
+  if (!forDef) cache.set(def, (forDef = new Map()));
+  const hit = forDef.get(allTypes);
+  if (hit) return hit;
   const own = def.monitors.map((m) => m.type);
   const schema = configSchema({
     monitors: def.monitors.map((m) => m.schema),
@@ -25,6 +28,6 @@ export function functionSchema(def: FunctionDef, allTypes: readonly string[] | u
     otherMonitorTypes: allTypes ? allTypes.filter((t) => !own.includes(t)) : undefined,
     anyOtherType: allTypes === undefined,
   });
-  if (allTypes === BUILT_IN_TYPES) cache.set(def, schema);
+  forDef.set(allTypes, schema);
   return schema;
 }

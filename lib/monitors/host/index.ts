@@ -9,4 +9,8 @@ export const host = defineMonitor({
   target: (m) => `/report/${m.name}`,
   // Two store operations.
   worstCaseMs: () => 1000,
+  advise: (m, env) =>
+    m.token || env.config.ingest.token
+      ? undefined
+      : { warning: true, text: 'has no token and ingest.token is not set: ingest refuses its reports (403); set token: "${ENV_VAR}" on it, or ingest.token' },
 });
