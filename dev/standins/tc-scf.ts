@@ -77,10 +77,21 @@ export function scfFunctionsIn(regions: readonly string[], behaviour: ScfFunctio
   return regions.map((region) => ({ region, name, behaviour }));
 }
 
-export function scfStandIn(opts: { functions?: ScfFunctionSpec[] } = {}): ScfStandIn {
+export function scfStandIn(opts: { functions?: ScfFunctionSpec[]; maxConcurrentEvents?: number } = {}): ScfStandIn {
   const functions = new Map<string, ScfFunctionBehaviour>();
   const invocations: ScfInvocation[] = [];
   const running = new Set<Promise<void>>();
+  // Event runs beyond the limit wait their turn, as SCF queues events past a function's concurrency.
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async () => {
+    if (active >= (opts.maxConcurrentEvents ?? Infinity)) await new Promise<void>((r) => waiting.push(r));
+    active++;
+  };
+  const release = () => {
+    active--;
+    waiting.shift()?.();
+  };
   const backgroundErrors: { requestId: string; error: unknown }[] = [];
   const setFunction = (region: string, name: string, behaviour: ScfFunctionBehaviour, namespace = 'default') => {
     functions.set(key(region, namespace, name), behaviour);
@@ -127,8 +138,13 @@ export function scfStandIn(opts: { functions?: ScfFunctionSpec[] } = {}): ScfSta
             const run = (async () => {
               // After the answer has gone: the caller never waits on the run.
               await new Promise((r) => setImmediate(r));
-              if (behaviour.delayMs) await new Promise((r) => setTimeout(r, behaviour.delayMs));
-              if (typeof behaviour.result === 'function') await (behaviour.result as (e: unknown, c: ScfInvokeContext) => unknown)(event, { region, functionName, namespace });
+              await slot();
+              try {
+                if (behaviour.delayMs) await new Promise((r) => setTimeout(r, behaviour.delayMs));
+                if (typeof behaviour.result === 'function') await (behaviour.result as (e: unknown, c: ScfInvokeContext) => unknown)(event, { region, functionName, namespace });
+              } finally {
+                release();
+              }
             })().catch((error: unknown) => {
               backgroundErrors.push({ requestId, error });
             });
