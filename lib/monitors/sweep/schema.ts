@@ -44,7 +44,7 @@ const baseline = v.strictObject({
 const fanout = v.pipe(
   v.strictObject({
     /** More targets × ports than this and the run is split into shards, one invocation each. */
-    targetsPerShard: v.optional(int(1, 1_000_000), 20_000),
+    targetsPerShard: v.optional(int(1, 1_000_000), 10_000),
     maxShards: v.optional(int(2, 1000), 100),
     /** This function as deployed; default SCF_FUNCTIONNAME, SCF_NAMESPACE and TENCENTCLOUD_REGION, which SCF sets. */
     functionName: v.optional(text('a function name')),
