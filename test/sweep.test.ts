@@ -354,7 +354,7 @@ describe('sweep runs through the sweep function', () => {
     ];
     writeFileSync(join(dir, 'targets.csv'), `address,province,isp\n${rows.join('\n')}\n`);
   };
-  const writeConfig = () => {
+  const writeConfig = (extra: Record<string, unknown> = {}) => {
     const path = join(dir, 'monitors.json');
     writeFileSync(
       path,
@@ -372,6 +372,7 @@ describe('sweep runs through the sweep function', () => {
             connectTimeoutMs: 300,
             deviation: { lossPoints: 10, runs: 2 },
             baseline: { minRuns: 2 },
+            ...extra,
           },
         ],
       }),
@@ -416,6 +417,34 @@ describe('sweep runs through the sweep function', () => {
     const text = (wecom.received.at(-1)!.json as { markdown: { content: string } }).markdown.content;
     assert.match(text, /LOSS_DEVIATION/);
     assert.match(text, /广东\/电信/);
+  });
+
+  test('the judging invocation pushes each group to the Pushgateway; a gateway that is down fails nothing', async () => {
+    writeList('answer');
+    const got: string[] = [];
+    const gw = await httpServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        got.push(`${req.method} ${req.url}\n${body}`);
+        res.writeHead(202).end();
+      });
+    });
+    try {
+      const s = await invoke(writeConfig({ pushgateway: { url: gw.url('/'), job: 'netsky_test' } }));
+      const run = s.results.find((r) => !r.subject)!;
+      assert.deepEqual(run.sweepRun!.pushgateway, { ok: true, pushed: 3, failed: 0 });
+      const gd = got.find((g) => g.startsWith(`PUT /metrics/job/netsky_test/group@base64/${Buffer.from('广东/电信').toString('base64url')}\n`));
+      assert.ok(gd, got.join('\n---\n'));
+      assert.match(gd, /^scf_monitor_sweep_targets\{monitor="netsky",province="广东",isp="电信"\} 20$/m);
+    } finally {
+      await gw.close();
+    }
+    const down = await invoke(writeConfig({ pushgateway: { url: `http://127.0.0.1:${await closedPort()}/`, timeoutMs: 1000 } }));
+    assert.equal(down.ok, true);
+    const run = down.results.find((r) => !r.subject)!;
+    assert.equal(run.sweepRun!.pushgateway!.ok, false);
+    assert.ok(logged.some((l) => l.event === 'pushgateway' && l.monitor === 'netsky' && /ECONNREFUSED/.test(String(l.error))));
   });
 
   test('an unreadable list is one failing record saying why', async () => {
