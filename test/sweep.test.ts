@@ -17,6 +17,7 @@ import { runFunction } from '../lib/functions';
 import { setLogSink } from '../lib/report/log';
 import type { ResultRecord } from '../lib/report/record';
 import type { ScfEvent } from '../lib/runtime/scf';
+import { renderTable } from '../lib/runtime/table';
 import { judgeGroup } from '../lib/monitors/sweep/baseline';
 import { bucketMs, bucketOf, groupStats, mergeCounters, quantileMs, type Counters } from '../lib/monitors/sweep/counters';
 import { connectSweep, probeShard } from '../lib/monitors/sweep/prober';
@@ -414,6 +415,7 @@ describe('sweep runs through the sweep function', () => {
     assert.equal(failing.table!.rows[0]![0], '广东/电信', 'the worst group first');
     assert.equal(byGroup(second.results)['江苏/联通']!.ok, true);
     assert.deepEqual(second.alerts.map((a) => [a.monitor, a.kind]), [['netsky/广东/电信', 'alert']]);
+    assert.match(renderTable(second, 200), /^netsky\/广东\/电信 +sweep +FAIL +0\/20 .*LOSS_DEVIATION/m);
     const text = (wecom.received.at(-1)!.json as { markdown: { content: string } }).markdown.content;
     assert.match(text, /LOSS_DEVIATION/);
     assert.match(text, /广东\/电信/);
