@@ -19,6 +19,8 @@ import type { Summary } from '../lib/runtime/summary';
 import { runKey, type RunState } from '../lib/monitors/sweep/fanout';
 import '../lib/monitors/sweep/types';
 import { RedisStore } from '../lib/state/redis';
+import { tencentClientConfig } from '../lib/tencent/client-config';
+import { Client } from 'tencentcloud-sdk-nodejs-scf/tencentcloud/services/scf/v20180416/scf_client';
 import { startTencentCloud, type TencentCloudStandIn } from '../dev/standins/tencent-cloud';
 import { scfStandIn, type ScfStandIn } from '../dev/standins/tc-scf';
 import { closedPort } from '../dev/standins/servers';
@@ -109,6 +111,24 @@ describe('sweep fan-out through SCF Invoke (Event) and Redis', () => {
   }
   const timer = () => invoke({ Type: 'Timer', TriggerName: 't', Time: new Date().toISOString(), Message: '' } as ScfEvent);
   const groups = (results: readonly ResultRecord[]) => Object.fromEntries(results.filter((r) => r.subject).map((r) => [r.subject!, r.sweep!]));
+
+  test('the stand-in answers an Event invoke before the function runs, as SCF does, and refuses an event over 128 KB', async () => {
+    const { config } = tencentClientConfig({ secretId: ACCOUNT.secretId, secretKey: ACCOUNT.secretKey, endpoint: cloud.endpoint('scf'), proxy: cloud.proxyUrl, apiTimeoutMs: 5000 }, REGION);
+    const client = new Client(config);
+    let ran = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    scf.setFunction(REGION, 'slow', { result: async () => { await gate; ran = true; return 'done'; } });
+    const res = await client.Invoke({ FunctionName: 'slow', InvocationType: 'Event', ClientContext: '{"a":1}' });
+    assert.equal(ran, false, 'answered before the function finished');
+    assert.match(res.Result!.FunctionRequestId!, /^[0-9a-f-]{36}$/);
+    assert.deepEqual([res.Result!.RetMsg, res.Result!.ErrMsg, res.Result!.InvokeResult], ['', '', 0]);
+    release();
+    await scf.idle();
+    assert.equal(ran, true);
+    await assert.rejects(client.Invoke({ FunctionName: 'slow', InvocationType: 'Event', ClientContext: JSON.stringify({ pad: 'x'.repeat(128 * 1024) }) }), /limited to 128 KB/);
+    scf.removeFunction(REGION, 'slow');
+  });
 
   test('six shards: exact sums, one invocation aggregates, nothing but a shard number travels', async () => {
     writeConfig('fanout-a:');
