@@ -6,8 +6,8 @@
  * values are resolved at run time on the function.
  */
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { findConfig, parseConfigText } from '../lib/config/load';
@@ -103,8 +103,23 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
   const text = readFileSync(configFile, 'utf8');
   const { problems } = checkFullConfig(text, configFile, process.env, 'ignore');
   if (problems.length) throw new ConfigError(problems, configFile);
-  writeFileSync(join(out, 'monitors.json'), `${JSON.stringify(parseConfigText(text, configFile).data, null, 2)}\n`);
+  const data = parseConfigText(text, configFile).data as { monitors?: { targets?: { file?: unknown } }[] };
+  writeFileSync(join(out, 'monitors.json'), `${JSON.stringify(data, null, 2)}\n`);
   say(`dist/monitors.json  from ${configFile}`);
+  // A sweep's target list in a file is read at run time, relative to the config: it ships beside it.
+  (data.monitors ?? []).forEach((m, i) => {
+    const file = m?.targets?.file;
+    if (typeof file !== 'string') return;
+    const to = resolve(out, file);
+    if (!to.startsWith(resolve(out) + sep)) throw new ConfigError([{ path: ['monitors', i, 'targets', 'file'], message: 'must stay inside the config directory (no .. or absolute path): it ships in dist/' }], configFile);
+    try {
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(resolve(dirname(configFile!), file), to);
+    } catch (err) {
+      throw new ConfigError([{ path: ['monitors', i, 'targets', 'file'], message: `cannot copy ${file} into dist/: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], configFile);
+    }
+    say(`dist/${file}  the target list of monitors[${i}]`);
+  });
 }
 
 if (require.main === module) {

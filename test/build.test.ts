@@ -254,6 +254,23 @@ describe('build', () => {
     assert.ok(!existsSync(join(dir, 'dist', 'monitors.json')), 'no config is written for an invalid one');
   });
 
+  test("a sweep's target file ships beside dist/monitors.json; one outside the config's folder is refused", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-sweepbuild-'));
+    folders.push(dir);
+    mkdirSync(join(dir, 'lists'));
+    writeFileSync(join(dir, 'lists', 'isp.csv'), '127.1.0.1,广东,电信\n');
+    const cfg = join(dir, 'monitors.yaml');
+    writeFileSync(cfg, stringify({ monitors: [{ name: 'netsky', type: 'sweep', targets: { file: 'lists/isp.csv' } }] }));
+    await buildAll({ configPath: cfg, outDir: join(dir, 'dist'), quiet: true });
+    assert.equal(readFileSync(join(dir, 'dist', 'lists', 'isp.csv'), 'utf8'), '127.1.0.1,广东,电信\n');
+    writeFileSync(cfg, stringify({ monitors: [{ name: 'netsky', type: 'sweep', targets: { file: '../isp.csv' } }] }));
+    await assert.rejects(buildAll({ configPath: cfg, outDir: join(dir, 'dist2'), quiet: true }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.match(err.message, /monitors\[0\]\.targets\.file: must stay inside the config directory/);
+      return true;
+    });
+  });
+
   test('a missing ${VAR} does not fail the build, even where the field needs a valid value', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-envbuild-'));
     folders.push(dir);

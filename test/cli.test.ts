@@ -155,7 +155,7 @@ describe('validate', () => {
 
   const bad: Array<[string, string, string[]]> = [
     ['an invalid URL', 'monitors:\n  - name: web\n    type: http\n    url: "not a url"\n', [':4:10: monitors[0].url: not a valid URL']],
-    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host)']],
+    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep)']],
     [
       'duplicate names',
       `monitors:\n${tcpMon('db', 1)}${tcpMon('db', 2)}`,
@@ -197,7 +197,7 @@ describe('validate', () => {
     const cwd = dir();
     const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 5 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host)\n`), r.stdout);
+    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 6 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep)\n`), r.stdout);
   });
 
   describe('the function timeout in ./serverless.yml', () => {
@@ -440,7 +440,7 @@ describe('usage errors', () => {
 
   test('an unknown function: exit 2 naming the known ones', async () => {
     const r = await cli(['invoke', 'nosuchFunction'], { cwd: dir() });
-    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag, heartbeatCheck)');
+    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag, heartbeatCheck, sweep)');
   });
 
   test('a missing function name: exit 2 with usage', async () => {

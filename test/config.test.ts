@@ -5,6 +5,8 @@
  */
 import { heartbeatMonitor } from '../lib/monitors/heartbeat/schema';
 import { hostMonitor } from '../lib/monitors/host/schema';
+import { sweepMonitor } from '../lib/monitors/sweep/schema';
+import { tencentApiEntries } from '../lib/config/tencent-schema';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -123,7 +125,7 @@ describe('bad configs name the path and the reason', () => {
   test('an unknown type lists the known types', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: ftp, host: 127.0.0.1 }\n'),
-      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host)',
+      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep)',
     );
   });
 
@@ -434,7 +436,7 @@ describe('bad configs name the path and the reason', () => {
       'monitors[0].extra: unknown key',
       'monitors[0].expect.bodyMatches: not a valid regular expression',
       'monitors[0].expect.what: unknown key',
-      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host)',
+      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep)',
       'monitors[2].port: is required',
       'monitors[3].headers.X: environment variable NO_SUCH_VAR_XYZ is not set',
     ];
@@ -810,7 +812,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   test('monitors.example.yaml validates (token unset: its fallback applies; token set: used)', () => {
     const unset = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
-    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01']);
+    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01', 'sweep:netsky-isp']);
     assert.equal((unset.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer ');
     const set = loadFullConfig({ configPath: EXAMPLE, env: { HOMEPAGE_TOKEN: 'tok' }, bundleDir: dir(), cwd: dir() });
     assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer tok');
@@ -873,6 +875,14 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     need('heartbeat', hb, keysOf(heartbeatMonitor).filter((k) => k !== 'alert'));
     need('host', host, keysOf(hostMonitor).filter((k) => k !== 'alert'));
     need('host.expect', host.expect as Record<string, unknown>, keysOf(hostMonitor.entries.expect));
+    const sweep = example.monitors.find((m) => m.type === 'sweep');
+    assert.ok(sweep, 'the example has a sweep monitor');
+    need('sweep', sweep, keysOf(sweepMonitor).filter((k) => k !== 'alert'));
+    for (const part of ['deviation', 'baseline', 'pushgateway'] as const) need(`sweep.${part}`, sweep[part] as Record<string, unknown>, keysOf(sweepMonitor.entries[part]));
+    // The Tencent Cloud API keys are the shared ones (tencentApiEntries), named in a comment.
+    const apiKeys = new Set(Object.keys(tencentApiEntries));
+    need('sweep.fanout', sweep.fanout as Record<string, unknown>, keysOf(sweepMonitor.entries.fanout).filter((k) => !apiKeys.has(k)));
+    for (const k of apiKeys) if (!new RegExp(`^\\s*# .*\\b${k}\\b`, 'm').test(text)) missing.push(`sweep.fanout.${k}`);
     need('ingest', example.ingest as Record<string, unknown>, keysOf(configSchema.entries.ingest));
     const channels = example.channels as Record<string, Record<string, unknown>>;
     const ofType = (t: string) => Object.values(channels).find((c) => c.type === t) ?? {};
@@ -892,6 +902,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'ingest', 'channels', 'alerts', 'monitors']);
     assert.equal(keysOf(heartbeatMonitor).length, 10);
     assert.equal(keysOf(hostMonitor).length, 9);
+    assert.equal(keysOf(sweepMonitor).length, 18);
     assert.equal(keysOf(httpMonitor).length, 21);
     assert.equal(keysOf(dnsMonitor).length, 11);
     assert.equal(keysOf(emailChannel).length, 15);

@@ -18,8 +18,9 @@ import { heartbeatCheck } from './heartbeatCheck';
 import { kafkaLag } from './kafkaLag';
 import { speedTest } from './speedTest';
 import { statusCheck } from './statusCheck';
+import { sweep } from './sweep';
 
-export const FUNCTIONS = { statusCheck, speedTest, kafkaLag, heartbeatCheck } satisfies Record<string, FunctionDef>;
+export const FUNCTIONS = { statusCheck, speedTest, kafkaLag, heartbeatCheck, sweep } satisfies Record<string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
 

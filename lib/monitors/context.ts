@@ -14,4 +14,8 @@ export interface RunContext {
   store?: () => StateStore;
   /** The clock monitors judge elapsed time by (heartbeats, hosts) and stamp observations with (ckafka); tests inject one. */
   now?: () => number;
+  /** The invocation's event, for a type that invokes its own function (sweep's shards say which shard they are). */
+  event?: Readonly<Record<string, unknown>>;
+  /** The directory of the config file, which files the config names are relative to. */
+  configDir?: string;
 }

@@ -32,6 +32,10 @@ export const FAILURE_CODES = [
   'HOST_UNREACHABLE',
   'HOST_THRESHOLD',
   'STATE_RESET',
+  'LOSS_DEVIATION',
+  'LATENCY_DEVIATION',
+  'SWEEP_INCOMPLETE',
+  'TARGETS_UNREADABLE',
 ] as const;
 
 export type FailureCode = (typeof FAILURE_CODES)[number];

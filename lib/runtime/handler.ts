@@ -3,6 +3,7 @@
  * incidents -> alerts -> summary. Each record is logged as it completes, so a run killed at its
  * time limit still leaves every finished result in the log.
  */
+import { dirname } from 'node:path';
 import { loadConfig, type LoadOptions } from '../config/load';
 import type { MonitorConfig } from '../config/schema';
 import type { ChannelLoader } from '../alerting/deliver';
@@ -68,7 +69,7 @@ export async function runDefinedFunction(
 ): Promise<Summary> {
   const startedAt = Date.now();
   const fn = def.name;
-  const { config, secrets } = loadConfig(functionSchema(def, opts.allMonitorTypes), opts);
+  const { config, secrets, path: configPath } = loadConfig(functionSchema(def, opts.allMonitorTypes), opts);
   const monitors = selectMonitors(config.monitors, def.monitors.map((m) => m.type), parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
   const alerting = Object.keys(config.channels).length > 0;
@@ -87,7 +88,15 @@ export async function runDefinedFunction(
       logJson(record);
       return record;
     };
-    const ctx = { functionName: fn, signal: deadline.signal, deadlineAt: deadline.at, store, ...(opts.now ? { now: opts.now } : {}) };
+    const ctx = {
+      functionName: fn,
+      signal: deadline.signal,
+      deadlineAt: deadline.at,
+      store,
+      configDir: dirname(configPath),
+      ...(event ? { event } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    };
     const perMonitor = await runPool(
       monitors,
       config.concurrency,

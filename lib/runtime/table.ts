@@ -1,4 +1,4 @@
-/** The CLI's readable view of a summary: one row per monitor, the first reason as detail. */
+/** The CLI's readable view of a summary: one row per record, the first reason as detail. */
 import type { ResultRecord } from '../report/record';
 import type { Summary } from './summary';
 
@@ -42,7 +42,8 @@ function detail(r: ResultRecord): string {
 export function renderTable(summary: Summary, width = 120): string {
   const header = ['MONITOR', 'TYPE', 'RESULT', 'OK/N', 'MEAN', 'P95', 'DETAIL'];
   const rows = summary.results.map((r) => [
-    r.monitor,
+    // A record per subject (a consumer group, a sweep's group) reads as its incident's key.
+    r.subject === undefined ? r.monitor : `${r.monitor}/${r.subject}`,
     r.type,
     r.ok ? 'ok' : 'FAIL',
     `${r.stats.successes}/${r.stats.samples}`,

@@ -50,6 +50,10 @@ const REASON: Record<Locale, Partial<Record<FailureCode, string>>> = {
     HOST_UNREACHABLE: '主机失联',
     HOST_THRESHOLD: '主机超限',
     STATE_RESET: '状态重置',
+    LOSS_DEVIATION: '丢包升高',
+    LATENCY_DEVIATION: '延迟升高',
+    SWEEP_INCOMPLETE: '探测不全',
+    TARGETS_UNREADABLE: '目标表错误',
   },
   en: {
     DNS_ERROR: 'DNS',
@@ -81,6 +85,10 @@ const REASON: Record<Locale, Partial<Record<FailureCode, string>>> = {
     HOST_UNREACHABLE: 'HOST DOWN',
     HOST_THRESHOLD: 'HOST HIGH',
     STATE_RESET: 'RESET',
+    LOSS_DEVIATION: 'LOSS UP',
+    LATENCY_DEVIATION: 'SLOWER',
+    SWEEP_INCOMPLETE: 'PARTIAL',
+    TARGETS_UNREADABLE: 'TARGETS',
   },
 };
 
