@@ -104,6 +104,7 @@ describe('ingest', () => {
     const sent = JSON.stringify(wecom.received.map((x) => x.json));
     assert.match(sent, /backup/);
     assert.match(sent, /HEARTBEAT_MISSED|last ping/);
+    assert.doesNotMatch(sent, /成功率|success rate/, 'one judgment has no success rate to show');
 
     now = T0 + 13 * 60_000;
     assert.equal((await call('/ping/backup')).status, 200);

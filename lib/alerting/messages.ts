@@ -155,8 +155,9 @@ export function viewNotice(n: Notice, locale: Locale, templates?: Templates): No
   if (n.kind !== 'resolved') {
     for (const r of n.reasons) fields.push([w.reasons, `${r.code}: ${r.message}`]);
     if (n.worseThan?.length) fields.push([w.before, n.worseThan.join(', ')]);
-    // A ckafka record's numbers are in its reasons (lag per topic); its stats say nothing more.
-    if (n.stats && n.stats.samples > 0 && n.type !== 'ckafka') {
+    // One judgment with no time (a consumer group's lag, a heartbeat, a host) has its numbers
+    // in its reasons; "success rate 0% (0/1)" would say nothing more.
+    if (n.stats && (n.stats.samples > 1 || (n.stats.samples === 1 && n.stats.meanMs !== undefined))) {
       const parts = [`${w.successRate} ${values.successRate} (${n.stats.successes}/${n.stats.samples})`];
       if (n.stats.meanMs !== undefined) parts.push(`${w.mean} ${n.stats.meanMs} ms`);
       if (n.stats.p95Ms !== undefined) parts.push(`${w.p95} ${n.stats.p95Ms} ms`);
