@@ -129,6 +129,29 @@ function contract(name: string, space: () => () => StateStore) {
       assert.equal((await s.get('notalist'))?.value, 'a value');
     });
 
+    test('series: points in time order, equal items kept apart, trimmed by time on write, ranges inclusive', async () => {
+      const s = fresh();
+      const H = 3_600_000;
+      const t0 = Date.parse('2026-12-01T00:00:00Z');
+      await s.addPoints([{ key: 'h:a', at: t0, item: { ok: true } }, { key: 'h:b', at: t0, item: { ok: false, r: ['HTTP_STATUS'] } }], 0);
+      await s.addPoints([{ key: 'h:a', at: t0 + 60_000, item: { ok: true } }, { key: 'h:a', at: t0 + 2 * H, item: { ms: 1.5, 名: '✓' } }], 0);
+      assert.deepEqual(await s.points('h:a', 0, Infinity), [
+        { at: t0, item: { ok: true } },
+        { at: t0 + 60_000, item: { ok: true } },
+        { at: t0 + 2 * H, item: { ms: 1.5, 名: '✓' } },
+      ]);
+      assert.deepEqual((await s.points('h:a', t0 + 60_000, t0 + 2 * H)).map((p) => p.at), [t0 + 60_000, t0 + 2 * H]);
+      assert.deepEqual(await s.points('h:b', 0, Infinity), [{ at: t0, item: { ok: false, r: ['HTTP_STATUS'] } }]);
+      assert.deepEqual(await s.points('h:none', 0, Infinity), []);
+      // A write two days on drops what is older than its cut from the series it writes.
+      await s.addPoints([{ key: 'h:a', at: t0 + 50 * H, item: { ok: true } }], t0 + 2 * H);
+      assert.deepEqual((await s.points('h:a', 0, Infinity)).map((p) => p.at), [t0 + 2 * H, t0 + 50 * H]);
+      // Cleanup now: only the older points go, and it says how many.
+      assert.equal(await s.trimPoints(['h:a', 'h:b'], t0 + 2 * H + 1), 2);
+      assert.deepEqual((await s.points('h:a', 0, Infinity)).map((p) => p.at), [t0 + 50 * H]);
+      assert.deepEqual(await s.points('h:b', 0, Infinity), []);
+    });
+
     test('concurrent update() increments in one process add up exactly', async () => {
       const s = fresh();
       await Promise.all(Array.from({ length: 20 }, () => update(s, 'counter', increment, 1000)));

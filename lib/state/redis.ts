@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type * as IoRedis from 'ioredis';
 import type { StateConfig } from '../config/alerting-schema';
 import { lazyRequire } from '../util/lazy';
-import { UnreadableStateError, type Append, type StateStore, type Versioned } from './types';
+import { UnreadableStateError, type Append, type SeriesPoint, type StateStore, type Versioned } from './types';
 
 export type RedisStateConfig = Extract<StateConfig, { type: 'redis' }>;
 
@@ -173,6 +173,64 @@ export class RedisStore implements StateStore {
     } catch {
       throw this.unreadable(key, 'an item is not valid JSON');
     }
+  }
+
+  /**
+   * A sorted set per series, scored by time, its member the time (base 36) and the item's JSON,
+   * so equal items at different times stay apart. ZADD, the trim and an expiry (a monitor taken
+   * out of the config leaves no key behind) go in one pipeline: one round trip per run.
+   */
+  async addPoints(points: readonly SeriesPoint[], keepAfter: number): Promise<void> {
+    if (!points.length) return;
+    const byKey = new Map<string, (string | number)[]>();
+    let latest = 0;
+    for (const p of points) {
+      const args = byKey.get(p.key) ?? [];
+      args.push(p.at, `${p.at.toString(36)}|${JSON.stringify(p.item)}`);
+      byKey.set(p.key, args);
+      latest = Math.max(latest, p.at);
+    }
+    const ttl = Math.max(60_000, latest - keepAfter + 3_600_000);
+    const first = points[0]!.key;
+    await this.run(first, async () => {
+      const pipe = this.client.pipeline();
+      for (const [key, args] of byKey) {
+        pipe.zadd(this.prefix + key, ...args);
+        pipe.zremrangebyscore(this.prefix + key, '-inf', `(${keepAfter}`);
+        pipe.pexpire(this.prefix + key, ttl);
+      }
+      this.settle(await pipe.exec());
+    });
+  }
+
+  async points<T>(key: string, from: number, to: number): Promise<{ at: number; item: T }[]> {
+    const members = await this.run(key, () => this.client.zrangebyscore(this.prefix + key, from, to));
+    const out: { at: number; item: T }[] = [];
+    for (const m of members) {
+      const bar = m.indexOf('|');
+      try {
+        out.push({ at: parseInt(m.slice(0, bar), 36), item: JSON.parse(m.slice(bar + 1)) as T });
+      } catch {
+        throw this.unreadable(key, 'a point is not valid JSON');
+      }
+    }
+    return out;
+  }
+
+  async trimPoints(keys: readonly string[], before: number): Promise<number> {
+    if (!keys.length) return 0;
+    return this.run(keys[0]!, async () => {
+      const pipe = this.client.pipeline();
+      for (const key of keys) pipe.zremrangebyscore(this.prefix + key, '-inf', `(${before}`);
+      return this.settle(await pipe.exec()).reduce((n: number, x) => n + Number(x), 0);
+    });
+  }
+
+  /** A pipeline answers each command on its own: the first error (a WRONGTYPE key) fails the whole. */
+  private settle(results: [Error | null, unknown][] | null): unknown[] {
+    if (!results) throw new Error(`redis ${this.where}: the pipeline was not run`);
+    for (const [err] of results) if (err) throw err;
+    return results.map(([, r]) => r);
   }
 
   async close(): Promise<void> {
