@@ -849,7 +849,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
     // Keys that cannot be live in the example (a body on a GET, a CA file that does not exist)
     // are shown as commented-out lines instead.
-    const commentedOnly = new Set(['body', 'ca', 'dnsServers', 'period']);
+    const commentedOnly = new Set(['body', 'ca', 'dnsServers', 'period', 'readToken', 'pushgateway']);
     const missing: string[] = [];
     const need = (where: string, obj: Record<string, unknown>, keys: string[]) => {
       for (const k of keys) {
@@ -874,6 +874,9 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     need('host', host, keysOf(hostMonitor).filter((k) => k !== 'alert'));
     need('host.expect', host.expect as Record<string, unknown>, keysOf(hostMonitor.entries.expect));
     need('ingest', example.ingest as Record<string, unknown>, keysOf(configSchema.entries.ingest));
+    need('history', example.history as Record<string, unknown>, keysOf(configSchema.entries.history));
+    need('api', example.api as Record<string, unknown>, keysOf(configSchema.entries.api));
+    need('metrics', example.metrics as Record<string, unknown>, keysOf(configSchema.entries.metrics));
     const channels = example.channels as Record<string, Record<string, unknown>>;
     const ofType = (t: string) => Object.values(channels).find((c) => c.type === t) ?? {};
     need('channels.email', ofType('email'), keysOf(emailChannel).filter((k) => k !== 'template'));
@@ -889,7 +892,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
   }
 
   test('the schema walk sees every key (so the example check cannot pass vacuously)', () => {
-    assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'ingest', 'channels', 'alerts', 'monitors']);
+    assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'ingest', 'history', 'api', 'metrics', 'channels', 'alerts', 'monitors']);
     assert.equal(keysOf(heartbeatMonitor).length, 10);
     assert.equal(keysOf(hostMonitor).length, 9);
     assert.equal(keysOf(httpMonitor).length, 21);
