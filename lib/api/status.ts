@@ -72,13 +72,15 @@ export function chartOf(v: MonitorView, now: number): { levels: string; failed: 
 
 const CSS = `body{margin:0;font:14px/1.4 system-ui,-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;background:#f6f7f9;color:#1d2129}
 main{max-width:960px;margin:auto;padding:12px}h1{font-size:20px;margin:4px 0}h2{font-size:16px;margin:16px 0 6px}
-ul{list-style:none;margin:0;padding:0}.m{display:grid;grid-template-columns:minmax(0,1fr) 240px;gap:2px 12px;background:#fff;border-radius:6px;margin:4px 0;padding:6px 10px;border-left:4px solid #aaa}
-.m.up{border-color:#00b42a}.m.down{border-color:#f53f3f}.m b{overflow-wrap:anywhere}.m em{font-style:normal;font-weight:600;margin-left:6px}.up em{color:#00804a}.down em{color:#cb2634}.unknown em{color:#666}
-.m p{margin:0;color:#4e5969;font-size:12px}svg.c{grid-row:1/3;grid-column:2;width:100%;height:40px;background:#f2f3f5}svg.c path{fill:none;stroke:#165dff;stroke-width:1;vector-effect:non-scaling-stroke}svg.c rect{fill:#f53f3f;opacity:.5}
-.i,.n{background:#fff;border-radius:6px;margin:4px 0;padding:6px 10px;overflow-wrap:anywhere}.i{border-left:4px solid #f53f3f}small{color:#86909c}
-@media(max-width:600px){.m{grid-template-columns:1fr}svg.c{grid-row:auto;grid-column:1}}`;
+ul{list-style:none;margin:0;padding:0}li{background:#fff;border-radius:6px;margin:4px 0;padding:6px 10px;overflow-wrap:anywhere;display:flow-root}
+.up,.down,.unknown{border-left:4px solid #aaa}.up{border-color:#00b42a}.down,.i{border-left:4px solid #f53f3f}
+em{font-style:normal;font-weight:600;margin-left:6px}.up em{color:#00804a}.down em{color:#cb2634}.unknown em{color:#666}
+li p{margin:0;color:#4e5969;font-size:12px}li svg{float:right;width:240px;height:40px;margin-top:-20px;background:#f2f3f5}
+svg path{fill:none;stroke:#165dff;stroke-width:1;vector-effect:non-scaling-stroke}svg rect{fill:#f53f3f;opacity:.5}small{color:#86909c}
+@media(max-width:600px){li svg{float:none;display:block;width:100%;margin:4px 0 0}}`;
 
-const SCRIPT = `(function(){var L='${LEVELS}',N='http://www.w3.org/2000/svg';document.querySelectorAll('svg[data-p]').forEach(function(s){var p=s.getAttribute('data-p'),d='',pen=0;for(var i=0;i<p.length;i++){var k=L.indexOf(p[i]);if(k<0){pen=0;continue}d+=(pen?'L':'M')+i+' '+(39-k*38/63).toFixed(1);pen=1}
+const script = (label: string) => `(function(){var L='${LEVELS}',N='http://www.w3.org/2000/svg';document.querySelectorAll('svg[data-p]').forEach(function(s){var p=s.getAttribute('data-p'),d='',pen=0;
+s.setAttribute('viewBox','0 0 '+p.length+' 40');s.setAttribute('preserveAspectRatio','none');s.setAttribute('role','img');s.setAttribute('aria-label',${JSON.stringify(label)}+s.getAttribute('data-x')+' ms');for(var i=0;i<p.length;i++){var k=L.indexOf(p[i]);if(k<0){pen=0;continue}d+=(pen?'L':'M')+i+' '+(39-k*38/63).toFixed(1);pen=1}
 (s.getAttribute('data-f')||'').split(',').forEach(function(x){if(x==='')return;var r=document.createElementNS(N,'rect');r.setAttribute('x',x);r.setAttribute('y',0);r.setAttribute('width',1);r.setAttribute('height',40);s.appendChild(r)});
 var e=document.createElementNS(N,'path');e.setAttribute('d',d);s.appendChild(e)})})()`;
 
@@ -111,27 +113,28 @@ export function renderStatus(input: StatusInput): string {
     const c = chartOf(v, now);
     const last = v.last?.ms !== undefined ? ` · ${t.last} ${esc(Math.round(v.last.ms))} ms` : '';
     const reasons = v.last && !v.last.ok && v.last.r?.length ? ` · ${esc(v.last.r.join(' '))}` : '';
+    // The chart first, so it floats beside the name and the figures.
     rows.push(
-      `<li class="m ${state}"><div><b>${esc(v.monitor.name)}</b> <small>${esc(v.monitor.type)}</small><em>${t[state]}</em></div>` +
-        `<p>${pct(uptime(v.points, now - 3_600_000))} / ${pct(uptime(v.points, now - 86_400_000))} / ${pct(uptime(v.points, now - 7 * 86_400_000))}${last}${reasons}</p>` +
-        `<svg class="c" viewBox="0 0 ${CHART_POINTS} 40" preserveAspectRatio="none" role="img" aria-label="${t.chart}, ${t.max} ${Math.round(c.maxMs)} ms" data-p="${c.levels}"${c.failed.length ? ` data-f="${c.failed.join(',')}"` : ''}></svg></li>`,
+      `<li class=${state}><svg data-p="${c.levels}" data-x=${Math.round(c.maxMs)}${c.failed.length ? ` data-f="${c.failed.join(',')}"` : ''}></svg>` +
+        `<b>${esc(v.monitor.name)}</b> <small>${esc(v.monitor.type)}</small><em>${t[state]}</em>` +
+        `<p>${pct(uptime(v.points, now - 3_600_000))} / ${pct(uptime(v.points, now - 86_400_000))} / ${pct(uptime(v.points, now - 7 * 86_400_000))}${last}${reasons}</p></li>`,
     );
     for (const { key, incident } of v.incidents) {
       const why = incident.reasons.map((r) => `${esc(r.code)}: ${esc(r.message.slice(0, 300))}`).join('<br>');
-      incidents.push(`<li class="i"><b>${esc(key)}</b> <small>${t.since} ${when(Date.parse(incident.since))}</small><br>${why}</li>`);
+      incidents.push(`<li class=i><b>${esc(key)}</b> <small>${t.since} ${when(Date.parse(incident.since))}</small><br>${why}</li>`);
     }
   }
   const notices = [...input.notices]
     .slice(-20)
     .reverse()
-    .map((n) => `<li class="n"><small>${when(n.at)}</small> ${t[n.kind] ?? esc(n.kind)} <b>${esc(n.m)}</b>${n.r?.length ? ` ${esc(n.r.join(' '))}` : ''}${n.msg ? `<br><small>${esc(n.msg)}</small>` : ''}</li>`);
+    .map((n) => `<li><small>${when(n.at)}</small> ${t[n.kind] ?? esc(n.kind)} <b>${esc(n.m)}</b>${n.r?.length ? ` ${esc(n.r.join(' '))}` : ''}${n.msg ? `<br><small>${esc(n.msg)}</small>` : ''}</li>`);
   return (
     `<!doctype html><html lang="${input.locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<meta http-equiv="refresh" content="60"><title>${esc(input.title)}</title><style>${CSS}</style></head><body><main>` +
     `<h1>${esc(input.title)}</h1><p>${t.summary(up, down, unknown)} · <small>${t.updated} ${when(now)} (${esc(input.timeZone)})</small> · <a href="?lang=zh-CN">中文</a> | <a href="?lang=en">English</a></p>` +
-    `<h2>${t.incidents}</h2><ul>${incidents.join('') || `<li class="n">${t.none}</li>`}</ul>` +
+    `<h2>${t.incidents}</h2><ul>${incidents.join('') || `<li>${t.none}</li>`}</ul>` +
     `<h2>${t.monitors} <small>${t.uptime} 1 h / 24 h / 7 d${weekKept}</small></h2><ul>${rows.join('')}</ul>` +
-    `<h2>${t.notices}</h2><ul>${notices.join('') || `<li class="n">${t.none}</li>`}</ul>` +
-    `</main><script>${SCRIPT}</script></body></html>`
+    `<h2>${t.notices}</h2><ul>${notices.join('') || `<li>${t.none}</li>`}</ul>` +
+    `</main><script>${script(`${t.chart}, ${t.max} `)}</script></body></html>`
   );
 }
