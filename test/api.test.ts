@@ -269,6 +269,17 @@ describe('api', () => {
     assert.equal((html.match(/data-p="[^"]{200}"/g) ?? []).length, 100, 'every monitor has its 200-point chart');
   });
 
+  test('history that cannot be written leaves the run standing, said in the summary and the log', async () => {
+    const blocker = join(dir, 'not-a-directory');
+    writeFileSync(blocker, 'x');
+    const path = join(dir, 'broken.json');
+    writeFileSync(path, JSON.stringify({ state: { type: 'file', path: join(blocker, 'state') }, monitors: [{ name: 'homepage', type: 'http', url: target.url('/'), samples: 1 }] }));
+    const summary = await runFunction('statusCheck', undefined, { time_limit_in_ms: 20_000 }, { configPath: path });
+    assert.equal(summary.ok, true);
+    assert.match(summary.historyError ?? '', /not-a-directory/);
+    assert.ok(logs.some((l) => l.includes('"event":"history-error"')));
+  });
+
   test('lib/api/schemas.ts lists every monitor type of the catalog', () => {
     assert.deepEqual(TYPE_SCHEMAS.map((s) => s.entries.type.literal).sort(), [...MONITOR_TYPE_NAMES].sort());
   });

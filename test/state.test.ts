@@ -295,6 +295,26 @@ describe('state stores', () => {
       }
     });
 
+    test('a series is a sorted set with an expiry, so a monitor taken out of the config leaves nothing behind; a key of the wrong type is unreadable', async () => {
+      const config = redisConfig();
+      const s = new RedisStore(config);
+      const { Redis } = await import('ioredis');
+      const raw = new Redis(redis.url);
+      try {
+        const now = Date.now();
+        await s.addPoints([{ key: 'history:web', at: now, item: { ok: true } }], now - 2 * 86_400_000);
+        assert.equal(await raw.type(`${config.keyPrefix}history:web`), 'zset');
+        const ttl = await raw.pttl(`${config.keyPrefix}history:web`);
+        assert.ok(ttl > 2 * 86_400_000 && ttl <= 2 * 86_400_000 + 3_600_000, `ttl ${ttl}`);
+        await raw.set(`${config.keyPrefix}history:str`, 'x');
+        await assert.rejects(s.addPoints([{ key: 'history:str', at: now, item: {} }], 0), (err: Error) => err.name === 'UnreadableStateError');
+        await assert.rejects(s.points('history:str', 0, now), (err: Error) => err.name === 'UnreadableStateError');
+      } finally {
+        raw.disconnect();
+        await s.close();
+      }
+    });
+
     test('every key is under keyPrefix', async () => {
       const base = redisConfig();
       const outer = new RedisStore(base);
