@@ -139,7 +139,7 @@ describe('the status page in Chromium', () => {
     assert.match(await page.locator('li.up').innerText(), /正常/);
     assert.match(await page.locator('li.down').innerText(), /故障/);
     assert.match(await page.locator('h2').first().innerText(), /进行中的故障/);
-    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    const scroll = await page.evaluate<number>('document.documentElement.scrollWidth');
     assert.ok(scroll <= 390, `the page is ${scroll} px wide on a 390 px screen`);
     const box = await page.locator('li.up svg').boundingBox();
     assert.ok(box && box.width > 300, JSON.stringify(box));
