@@ -284,3 +284,17 @@ describe('api', () => {
     assert.deepEqual(TYPE_SCHEMAS.map((s) => s.entries.type.literal).sort(), [...MONITOR_TYPE_NAMES].sort());
   });
 });
+
+describe('the Grafana dashboard in the repository', () => {
+  test('is JSON, and every metric it queries is one the api and the push expose', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { renderMetrics } = await import('../lib/history/metrics');
+    const dash = JSON.parse(readFileSync(join(__dirname, '..', 'deploy', 'grafana', 'scf-monitor-dashboard.json'), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const exprs = dash.panels.flatMap((p) => p.targets.map((t) => t.expr));
+    const used = new Set(exprs.flatMap((e) => e.match(/scf_monitor_\w+/g) ?? []));
+    assert.ok(used.size >= 8, [...used].join(' '));
+    const every = renderMetrics([{ monitor: 'm', type: 'ckafka', incidentOpen: true, point: { at: 1, f: 'kafkaLag', ok: true, sr: 1, n: 1, ms: 1, p95: 1, ph: { dns: 1 }, lag: 1, fail: 0, nodes: 3, s: 'g' } }]);
+    const exposed = new Set(every.match(/^scf_monitor_\w+/gm));
+    for (const name of used) assert.ok(exposed.has(name), `${name} is queried but never exposed`);
+  });
+});
