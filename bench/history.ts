@@ -78,12 +78,20 @@ async function main() {
     const build = await time(async () => historyWrites(records, []));
     rows.push({ what: 'history write, 100 monitors: building the points (CPU)', measured: fmt(build) });
     await redisStore.get('warm-up');
+    // One run a minute: every record of a run carries the run's minute.
+    const runAt = (t: number) => records.map((r) => ({ ...r, timestamp: new Date(t).toISOString() }));
     let t = now;
-    const redisWrite = await time(() => writeHistory(redisStore, records.map((r) => ({ ...r, timestamp: new Date((t += 60_000)).toISOString() })), [], t, 2 * 86_400_000));
-    rows.push({ what: 'history write, 100 monitors, Redis on loopback (points + one pipeline: ZADD, trim, PEXPIRE per monitor)', measured: fmt(redisWrite), budget: '≤ 2 ms', over: median(redisWrite) > 2 });
+    const redisWrite = await time(() => {
+      const batch = runAt((t += 60_000));
+      return writeHistory(redisStore, batch, [], t, 2 * 86_400_000);
+    });
+    rows.push({ what: 'history write, 100 monitors, Redis on loopback (points built + one script: ZADD, trim, PEXPIRE per monitor)', measured: fmt(redisWrite), budget: '≤ 2 ms', over: median(redisWrite) > 2 });
     t = now;
-    const fileWrite = await time(() => writeHistory(fileStore, records.map((r) => ({ ...r, timestamp: new Date((t += 60_000)).toISOString() })), [], t, 2 * 86_400_000));
-    rows.push({ what: 'history write, 100 monitors, file store (one append per monitor, no fsync)', measured: fmt(fileWrite), budget: '≤ 2 ms', over: median(fileWrite) > 2, note: 'the embedded store; SCF deployments use Redis' });
+    const fileWrite = await time(() => {
+      const batch = runAt((t += 60_000));
+      return writeHistory(fileStore, batch, [], t, 2 * 86_400_000);
+    });
+    rows.push({ what: 'history write, 100 monitors, file store (one append per monitor, no fsync)', measured: fmt(fileWrite), budget: '≤ 2 ms', over: median(fileWrite) > 2, note: 'the embedded store; SCF deployments use Redis. A new hour creates 100 files: that run pays ~100 ms on ext4' });
 
     say('24 h of 100 1-minute monitors');
     const start = now - DAY * 60_000;
