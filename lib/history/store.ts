@@ -40,8 +40,17 @@ export function writeHistory(store: StateStore, records: readonly ResultRecord[]
   return store.addPoints(historyWrites(records, notices), now - retentionMs);
 }
 
+/**
+ * Every point in one shape, absent fields undefined (JSON.stringify leaves them out): the page
+ * and the metrics walk a hundred thousand of them, and objects of one hidden class are read
+ * several times faster than the mix of shapes JSON.parse makes of optional fields.
+ */
+function shaped(at: number, i: HistoryItem): HistoryPoint {
+  return { at, f: i.f, ok: i.ok, sr: i.sr, n: i.n, ms: i.ms, p95: i.p95, r: i.r, s: i.s, ph: i.ph, lag: i.lag, fail: i.fail, nodes: i.nodes, cut: i.cut } as HistoryPoint;
+}
+
 export async function readHistory(store: StateStore, monitor: string, from: number, to: number): Promise<HistoryPoint[]> {
-  return (await store.points<HistoryItem>(historyKey(monitor), from, to)).map(({ at, item }) => ({ ...item, at }));
+  return (await store.points<HistoryItem>(historyKey(monitor), from, to)).map(({ at, item }) => shaped(at, item));
 }
 
 export async function readNotices(store: StateStore, from: number, to: number): Promise<NoticePoint[]> {
