@@ -4,7 +4,7 @@
  */
 import type { ResultRecord } from '../report/record';
 import type { SeriesPoint, StateStore } from '../state/types';
-import { pointOf, type HistoryItem, type HistoryPoint } from './point';
+import { pointOf, type HistoryPoint } from './point';
 
 export const historyKey = (monitor: string) => `history:${monitor}`;
 export const NOTICES_KEY = 'history-notices';
@@ -25,12 +25,51 @@ export interface NoticePoint extends NoticeItem {
   at: number;
 }
 
+/**
+ * A point as stored: its fields by position, absent ones null and trailing ones cut, so the
+ * names are not stored 1440 times a day per monitor (a third less memory and parsing).
+ * Fields are only ever added at the end.
+ */
+type Stored = (string | number | boolean | null | string[] | Record<string, number>)[];
+const FIELDS = ['f', 'ok', 'sr', 'n', 'ms', 'p95', 'r', 'ph', 's', 'lag', 'fail', 'nodes', 'cut'] as const;
+
+function encode(item: Omit<HistoryPoint, 'at'>): Stored {
+  const out: Stored = FIELDS.map((k) => {
+    const v = item[k];
+    return v === undefined ? null : k === 'ok' || k === 'cut' ? (v ? 1 : 0) : (v as Stored[number]);
+  });
+  while (out.length && out[out.length - 1] === null) out.pop();
+  return out;
+}
+
+function decode(at: number, x: unknown): HistoryPoint {
+  // A point written as an object (nothing writes those; a hand-made one) reads as well.
+  const a: unknown[] = Array.isArray(x) ? x : FIELDS.map((k) => (x as Record<string, unknown> | null)?.[k]);
+  const v = (i: number) => (a[i] === null ? undefined : a[i]);
+  return {
+    at,
+    f: String(v(0) ?? ''),
+    ok: v(1) === 1 || v(1) === true,
+    sr: Number(v(2) ?? 0),
+    n: Number(v(3) ?? 0),
+    ms: v(4) as number | undefined,
+    p95: v(5) as number | undefined,
+    r: v(6) as HistoryPoint['r'],
+    ph: v(7) as HistoryPoint['ph'],
+    s: v(8) as string | undefined,
+    lag: v(9) as number | undefined,
+    fail: v(10) as number | undefined,
+    nodes: v(11) as number | undefined,
+    cut: v(12) === 1 || v(12) === true ? true : undefined,
+  } as HistoryPoint;
+}
+
 /** What a run writes: its records' points and the notices it sent, each under its own series. */
 export function historyWrites(records: readonly ResultRecord[], notices: readonly NoticePoint[]): SeriesPoint[] {
   const out: SeriesPoint[] = [];
   for (const r of records) {
     const { at, ...item } = pointOf(r);
-    if (Number.isFinite(at)) out.push({ key: historyKey(r.monitor), at, item });
+    if (Number.isFinite(at)) out.push({ key: historyKey(r.monitor), at, item: encode(item) });
   }
   for (const { at, ...item } of notices) out.push({ key: NOTICES_KEY, at, item });
   return out;
@@ -41,16 +80,12 @@ export function writeHistory(store: StateStore, records: readonly ResultRecord[]
 }
 
 /**
- * Every point in one shape, absent fields undefined (JSON.stringify leaves them out): the page
- * and the metrics walk a hundred thousand of them, and objects of one hidden class are read
- * several times faster than the mix of shapes JSON.parse makes of optional fields.
+ * Every point comes back in one shape, absent fields undefined (JSON.stringify leaves them out):
+ * the page and the metrics walk a hundred thousand of them, and objects of one hidden class
+ * are read several times faster than the mix of shapes optional fields would make.
  */
-function shaped(at: number, i: HistoryItem): HistoryPoint {
-  return { at, f: i.f, ok: i.ok, sr: i.sr, n: i.n, ms: i.ms, p95: i.p95, r: i.r, s: i.s, ph: i.ph, lag: i.lag, fail: i.fail, nodes: i.nodes, cut: i.cut } as HistoryPoint;
-}
-
 export async function readHistory(store: StateStore, monitor: string, from: number, to: number): Promise<HistoryPoint[]> {
-  return (await store.points<HistoryItem>(historyKey(monitor), from, to)).map(({ at, item }) => shaped(at, item));
+  return (await store.points<unknown>(historyKey(monitor), from, to)).map(({ at, item }) => decode(at, item));
 }
 
 export async function readNotices(store: StateStore, from: number, to: number): Promise<NoticePoint[]> {
