@@ -280,6 +280,23 @@ describe('api', () => {
     assert.ok(logs.some((l) => l.includes('"event":"history-error"')));
   });
 
+  test('overrides at run time: only the keys sent are merged, parsed as the config would be; one the schema no longer takes is refused, not run', async () => {
+    const { applyOverrides } = await import('../lib/history/thresholds');
+    const { schemaOfType } = await import('../lib/api/schemas');
+    const m = { name: 'w', type: 'http', tags: [], enabled: true, expect: { status: [[200, 399]], minSuccessRate: 0.9, maxMeanMs: 5000 } };
+    const now = new Date().toISOString();
+    const out = applyOverrides([m, { ...m, name: 'v' }, { ...m, name: 'hb', type: 'heartbeat' }], {
+      w: { expect: { status: '2xx' }, by: 'a', at: now },
+      v: { expect: { maxMeanMs: -1 }, by: 'a', at: now },
+      hb: { expect: { x: 1 }, by: 'a', at: now },
+    }, schemaOfType);
+    assert.deepEqual((out.monitors[0] as typeof m).expect, { status: [[200, 299]], minSuccessRate: 0.9, maxMeanMs: 5000 });
+    assert.deepEqual((out.monitors[1] as typeof m).expect, m.expect);
+    assert.deepEqual(out.applied, ['w']);
+    assert.deepEqual(out.refused.map((r) => r.monitor), ['v', 'hb']);
+    assert.match(out.refused[0]!.reason, /^expect\.maxMeanMs: /);
+  });
+
   test('lib/api/schemas.ts lists every monitor type of the catalog', () => {
     assert.deepEqual(TYPE_SCHEMAS.map((s) => s.entries.type.literal).sort(), [...MONITOR_TYPE_NAMES].sort());
   });
