@@ -240,6 +240,9 @@ describe('api', () => {
     assert.match(en.text, /Open incidents/);
     assert.match(en.text, /CONNECT_REFUSED/);
     assert.equal((en.text.match(/<script>/g) ?? []).length, 1, 'only the page\'s own script');
+    const viaQuery = await call(`/status?token=${READ}`, { token: null });
+    assert.equal(viaQuery.status, 200);
+    assert.ok(!viaQuery.text.includes(READ), 'the server never writes the token into the page');
   });
 
   test('POST /api/cleanup drops what is older than retention, and says how many', async () => {

@@ -145,6 +145,9 @@ describe('the status page in Chromium', () => {
     assert.ok(box && box.width > 300, JSON.stringify(box));
     const { ink } = inkOf(decodePng(await page.screenshot()));
     assert.ok(ink > 0.05, `ink ${ink}`);
+    await page.getByRole('link', { name: 'English' }).click();
+    await page.waitForURL(/lang=en/);
+    assert.match(await page.locator('h2').first().innerText(), /Open incidents/, 'the language link keeps the read token');
     await page.close();
   });
 });

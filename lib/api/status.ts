@@ -79,10 +79,12 @@ li p{margin:0;color:#4e5969;font-size:12px}li svg{float:right;width:240px;height
 svg path{fill:none;stroke:#165dff;stroke-width:1;vector-effect:non-scaling-stroke}svg rect{fill:#f53f3f;opacity:.5}small{color:#86909c}
 @media(max-width:600px){li svg{float:none;display:block;width:100%;margin:4px 0 0}}`;
 
+/** Also carries a read token from the address into the language links: the server never writes one into the page. */
 const script = (label: string) => `(function(){var L='${LEVELS}',N='http://www.w3.org/2000/svg';document.querySelectorAll('svg[data-p]').forEach(function(s){var p=s.getAttribute('data-p'),d='',pen=0;
 s.setAttribute('viewBox','0 0 '+p.length+' 40');s.setAttribute('preserveAspectRatio','none');s.setAttribute('role','img');s.setAttribute('aria-label',${JSON.stringify(label)}+s.getAttribute('data-x')+' ms');for(var i=0;i<p.length;i++){var k=L.indexOf(p[i]);if(k<0){pen=0;continue}d+=(pen?'L':'M')+i+' '+(39-k*38/63).toFixed(1);pen=1}
 (s.getAttribute('data-f')||'').split(',').forEach(function(x){if(x==='')return;var r=document.createElementNS(N,'rect');r.setAttribute('x',x);r.setAttribute('y',0);r.setAttribute('width',1);r.setAttribute('height',40);s.appendChild(r)});
-var e=document.createElementNS(N,'path');e.setAttribute('d',d);s.appendChild(e)})})()`;
+var e=document.createElementNS(N,'path');e.setAttribute('d',d);s.appendChild(e)});
+var t=new URLSearchParams(location.search).get('token');if(t)document.querySelectorAll('a[href^="?lang="]').forEach(function(a){a.href=a.getAttribute('href')+'&token='+encodeURIComponent(t)})})()`;
 
 export interface StatusInput {
   title: string;
