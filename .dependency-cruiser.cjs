@@ -3,7 +3,7 @@
  * a cycle through types is still a cycle for whoever reads the code.
  *
  *   util < report < agent (the host agent, beside the functions)
- *   util < report < config < probes, tencent, state < alerting < monitors, channels < runtime < ingest < functions
+ *   util < report < config < probes, tencent, state < history < alerting < monitors, channels < runtime < ingest, api < functions
  *
  * A layer imports only from layers below it. Monitor types and channels do not import each
  * other. Nothing in lib/ or functions/ imports bin/, test/, dev/, bench/ or scripts/.
@@ -37,13 +37,15 @@ module.exports = {
     layer('report', ['util']),
     layer('config', ['util', 'report']),
     layer('probes|tencent|state', ['util', 'report', 'config']),
+    layer('history', ['util', 'report', 'config', 'state']),
     layer('alerting', ['util', 'report', 'config', 'state']),
     layer('channels', ['util', 'report', 'config', 'tencent', 'alerting']),
     layer('monitors', ['util', 'report', 'config', 'probes', 'tencent', 'state']),
-    layer('runtime', ['util', 'report', 'config', 'probes', 'state', 'alerting', 'channels', 'monitors']),
+    layer('runtime', ['util', 'report', 'config', 'probes', 'state', 'history', 'alerting', 'channels', 'monitors']),
     layer('agent', ['util', 'report']),
     layer('ingest', ['util', 'report', 'config', 'state', 'monitors', 'runtime']),
-    layer('functions', ['util', 'report', 'config', 'runtime', 'monitors', 'channels', 'ingest']),
+    layer('api', ['util', 'report', 'config', 'state', 'history', 'alerting', 'monitors', 'runtime', 'ingest']),
+    layer('functions', ['util', 'report', 'config', 'runtime', 'monitors', 'channels', 'ingest', 'api']),
     {
       name: 'probes-tencent-state-apart',
       comment: 'the services below alerting do not lean on each other',

@@ -21,7 +21,7 @@ import type { ResultRecord } from '../lib/report/record';
 import { setLogSink } from '../lib/report/log';
 import { FileStore } from '../lib/state/file';
 import { RedisStore } from '../lib/state/redis';
-import type { Append, StateStore } from '../lib/state/types';
+import type { Append, SeriesPoint, StateStore } from '../lib/state/types';
 import { startRedis } from '../test/support/redis';
 import { median, percentile } from './util';
 
@@ -48,6 +48,15 @@ class Timed implements StateStore {
   }
   quarantine(key: string, kind: 'value' | 'list', version?: string) {
     return this.inner.quarantine(key, kind, version);
+  }
+  addPoints(points: readonly SeriesPoint[], keepAfter: number) {
+    return this.inner.addPoints(points, keepAfter);
+  }
+  points<T>(key: string, from: number, to: number) {
+    return this.inner.points<T>(key, from, to);
+  }
+  trimPoints(keys: readonly string[], before: number) {
+    return this.inner.trimPoints(keys, before);
   }
   close() {
     return this.inner.close();

@@ -3,6 +3,7 @@
  * demo. Exit codes: 0 all monitors healthy, 1 any monitor failing or alerts that could not be
  * handled (state store unwritable or unreachable), 2 config or usage error.
  */
+import { closeApiStores } from '../lib/api/handler';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -185,7 +186,7 @@ async function serve(args: string[]): Promise<number> {
   });
   process.stderr.write(`listening on ${url}\n`);
   await new Promise<void>((done) => {
-    const stop = () => server.close(() => void closeIngestStores().then(done));
+    const stop = () => server.close(() => void Promise.all([closeIngestStores(), closeApiStores()]).then(() => done()));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

@@ -27,7 +27,7 @@ import { alerts as alertsSchema, fileState, maintenanceWindow } from '../lib/con
 import { dingtalkChannel } from '../lib/channels/dingtalk/schema';
 import { emailChannel } from '../lib/channels/email/schema';
 import { wecomChannel } from '../lib/channels/wecom/schema';
-import { configJsonSchema, SCHEMA_FILE } from '../scripts/schema';
+import { API_SCHEMAS_FILE, apiSchemasSource, configJsonSchema, SCHEMA_FILE } from '../scripts/schema';
 
 const ROOT = resolve(__dirname, '..');
 const FILE = '/cfg/monitors.yaml';
@@ -808,6 +808,10 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.equal(committed, `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
   });
 
+  test('lib/api/schemas.ts is what `npm run schema` writes now (every monitor type, by its schema file)', () => {
+    assert.equal(readFileSync(API_SCHEMAS_FILE, 'utf8'), apiSchemasSource(), 'lib/api/schemas.ts is stale: run npm run schema');
+  });
+
   const EXAMPLE = join(ROOT, 'monitors.example.yaml');
 
   test('monitors.example.yaml validates (token unset: its fallback applies; token set: used)', () => {
@@ -851,7 +855,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
     // Keys that cannot be live in the example (a body on a GET, a CA file that does not exist)
     // are shown as commented-out lines instead.
-    const commentedOnly = new Set(['body', 'ca', 'dnsServers', 'period']);
+    const commentedOnly = new Set(['body', 'ca', 'dnsServers', 'period', 'readToken', 'pushgateway']);
     const missing: string[] = [];
     const need = (where: string, obj: Record<string, unknown>, keys: string[]) => {
       for (const k of keys) {
@@ -884,6 +888,9 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     need('sweep.fanout', sweep.fanout as Record<string, unknown>, keysOf(sweepMonitor.entries.fanout).filter((k) => !apiKeys.has(k)));
     for (const k of apiKeys) if (!new RegExp(`^\\s*# .*\\b${k}\\b`, 'm').test(text)) missing.push(`sweep.fanout.${k}`);
     need('ingest', example.ingest as Record<string, unknown>, keysOf(configSchema.entries.ingest));
+    need('history', example.history as Record<string, unknown>, keysOf(configSchema.entries.history));
+    need('api', example.api as Record<string, unknown>, keysOf(configSchema.entries.api));
+    need('metrics', example.metrics as Record<string, unknown>, keysOf(configSchema.entries.metrics));
     const channels = example.channels as Record<string, Record<string, unknown>>;
     const ofType = (t: string) => Object.values(channels).find((c) => c.type === t) ?? {};
     need('channels.email', ofType('email'), keysOf(emailChannel).filter((k) => k !== 'template'));
@@ -899,7 +906,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
   }
 
   test('the schema walk sees every key (so the example check cannot pass vacuously)', () => {
-    assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'ingest', 'channels', 'alerts', 'monitors']);
+    assert.deepEqual(keysOf(configSchema), ['concurrency', 'deadlineMarginMs', 'canary', 'heartbeatUrl', 'state', 'ingest', 'history', 'api', 'metrics', 'channels', 'alerts', 'monitors']);
     assert.equal(keysOf(heartbeatMonitor).length, 10);
     assert.equal(keysOf(hostMonitor).length, 9);
     assert.equal(keysOf(sweepMonitor).length, 18);

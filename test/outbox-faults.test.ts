@@ -27,7 +27,7 @@ import { DeliveryError, type Channel, type Notice } from '../lib/alerting/types'
 import { deadLetterKey, stateKey, type DeadLetter, type FunctionState, type OutboxEntry } from '../lib/alerting/outbox';
 import { FileStore } from '../lib/state/file';
 import { RedisStore } from '../lib/state/redis';
-import type { Append, StateStore, Versioned } from '../lib/state/types';
+import type { Append, SeriesPoint, StateStore, Versioned } from '../lib/state/types';
 import { httpServer, type Running } from '../dev/standins/servers';
 import { startRedis, type RunningRedis } from './support/redis';
 
@@ -76,6 +76,15 @@ class FaultyStore implements StateStore {
     return this.inner.quarantine(key, kind, version);
   }
 
+  addPoints(points: readonly SeriesPoint[], keepAfter: number) {
+    return this.inner.addPoints(points, keepAfter);
+  }
+  points<T>(key: string, from: number, to: number) {
+    return this.inner.points<T>(key, from, to);
+  }
+  trimPoints(keys: readonly string[], before: number) {
+    return this.inner.trimPoints(keys, before);
+  }
   close(): Promise<void> {
     return this.inner.close();
   }

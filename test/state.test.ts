@@ -129,6 +129,29 @@ function contract(name: string, space: () => () => StateStore) {
       assert.equal((await s.get('notalist'))?.value, 'a value');
     });
 
+    test('series: points in time order, equal items kept apart, trimmed by time on write, ranges inclusive', async () => {
+      const s = fresh();
+      const H = 3_600_000;
+      const t0 = Date.parse('2026-12-01T00:00:00Z');
+      await s.addPoints([{ key: 'h:a', at: t0, item: { ok: true } }, { key: 'h:b', at: t0, item: { ok: false, r: ['HTTP_STATUS'] } }], 0);
+      await s.addPoints([{ key: 'h:a', at: t0 + 60_000, item: { ok: true } }, { key: 'h:a', at: t0 + 2 * H, item: { ms: 1.5, 名: '✓' } }], 0);
+      assert.deepEqual(await s.points('h:a', 0, Infinity), [
+        { at: t0, item: { ok: true } },
+        { at: t0 + 60_000, item: { ok: true } },
+        { at: t0 + 2 * H, item: { ms: 1.5, 名: '✓' } },
+      ]);
+      assert.deepEqual((await s.points('h:a', t0 + 60_000, t0 + 2 * H)).map((p) => p.at), [t0 + 60_000, t0 + 2 * H]);
+      assert.deepEqual(await s.points('h:b', 0, Infinity), [{ at: t0, item: { ok: false, r: ['HTTP_STATUS'] } }]);
+      assert.deepEqual(await s.points('h:none', 0, Infinity), []);
+      // A write two days on drops what is older than its cut from the series it writes.
+      await s.addPoints([{ key: 'h:a', at: t0 + 50 * H, item: { ok: true } }], t0 + 2 * H);
+      assert.deepEqual((await s.points('h:a', 0, Infinity)).map((p) => p.at), [t0 + 2 * H, t0 + 50 * H]);
+      // Cleanup now: only the older points go, and it says how many.
+      assert.equal(await s.trimPoints(['h:a', 'h:b'], t0 + 2 * H + 1), 2);
+      assert.deepEqual((await s.points('h:a', 0, Infinity)).map((p) => p.at), [t0 + 50 * H]);
+      assert.deepEqual(await s.points('h:b', 0, Infinity), []);
+    });
+
     test('concurrent update() increments in one process add up exactly', async () => {
       const s = fresh();
       await Promise.all(Array.from({ length: 20 }, () => update(s, 'counter', increment, 1000)));
@@ -269,6 +292,26 @@ describe('state stores', () => {
         assert.equal((await stores[0]!.get('race:counter'))?.value, 100);
       } finally {
         await Promise.all(stores.map((s) => s.close()));
+      }
+    });
+
+    test('a series is a sorted set with an expiry, so a monitor taken out of the config leaves nothing behind; a key of the wrong type is unreadable', async () => {
+      const config = redisConfig();
+      const s = new RedisStore(config);
+      const { Redis } = await import('ioredis');
+      const raw = new Redis(redis.url);
+      try {
+        const now = Date.now();
+        await s.addPoints([{ key: 'history:web', at: now, item: { ok: true } }], now - 2 * 86_400_000);
+        assert.equal(await raw.type(`${config.keyPrefix}history:web`), 'zset');
+        const ttl = await raw.pttl(`${config.keyPrefix}history:web`);
+        assert.ok(ttl > 2 * 86_400_000 && ttl <= 2 * 86_400_000 + 3_600_000, `ttl ${ttl}`);
+        await raw.set(`${config.keyPrefix}history:str`, 'x');
+        await assert.rejects(s.addPoints([{ key: 'history:str', at: now, item: {} }], 0), (err: Error) => err.name === 'UnreadableStateError');
+        await assert.rejects(s.points('history:str', 0, now), (err: Error) => err.name === 'UnreadableStateError');
+      } finally {
+        raw.disconnect();
+        await s.close();
       }
     });
 

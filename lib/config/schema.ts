@@ -9,7 +9,7 @@
 import * as v from 'valibot';
 import { alerts, state, type MonitorAlert } from './alerting-schema';
 import type { ChannelConfig } from './channel-base';
-import { httpUrl, int, text } from './fields';
+import { duration, httpUrl, int, text } from './fields';
 import { monitorBase } from './monitor-base';
 
 /** Our own network, checked first: when it fails, failing targets are PROBE_NETWORK. */
@@ -27,6 +27,33 @@ const ingest = v.strictObject({
   keepBodyBytes: v.optional(int(0, 100_000), 10_240),
   /** A request body larger than this is refused with 413. */
   maxBodyBytes: v.optional(int(1024, 1_048_576), 102_400),
+});
+
+/** What every run keeps of its records (lib/history), for the api function and the status page. */
+const history = v.strictObject({
+  enabled: v.optional(v.boolean('must be true or false'), true),
+  /** Points older than this are dropped as runs write (and by POST /api/cleanup). The seed kept two days. */
+  retention: v.optional(duration(3_600_000, 90 * 86_400_000), '2d'),
+});
+
+/** The api function (HTTP): history, thresholds, the status page, badges and /metrics. */
+const api = v.strictObject({
+  /** When set, every GET needs it (or the admin token); unset, reading is public (a status page to share). */
+  readToken: v.optional(text('a token')),
+  /** Needed for PUT/DELETE /api/thresholds and POST /api/cleanup; unset, those answer 403. */
+  adminToken: v.optional(text('a token')),
+  /** The status page's title. */
+  title: v.optional(text('a title'), 'scf-monitor'),
+  /** The status page's language when the browser asks for neither (?lang= and Accept-Language win). */
+  locale: v.optional(v.picklist(['zh-CN', 'en'], 'must be zh-CN or en'), 'zh-CN'),
+});
+
+/** Prometheus: an optional push to a Pushgateway after every run (GET /metrics on the api is the pull side). */
+const metrics = v.strictObject({
+  pushgateway: v.optional(httpUrl),
+  job: v.optional(v.pipe(text('a job name'), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _, . and - (at most 64)')), 'scf-monitor'),
+  /** One push waits at most this long (and never past the run's deadline). */
+  timeoutMs: v.optional(int(100, 30_000), 3000),
 });
 
 /** What the runtime and alerting may read of any monitor (monitorBase's fields); each type reads the rest. */
@@ -65,6 +92,9 @@ const entries = (monitor: v.GenericSchema<unknown, MonitorConfig>, channel: v.Ge
   heartbeatUrl: v.optional(v.union([httpUrl, v.record(v.string(), httpUrl)], 'must be a URL or a mapping of function name to URL')),
   state: v.optional(state, { type: 'file', path: '/tmp/scf-monitor' }),
   ingest: v.optional(ingest, {}),
+  history: v.optional(history, {}),
+  api: v.optional(api, {}),
+  metrics: v.optional(metrics, {}),
   channels: v.optional(v.record(v.pipe(v.string(), v.regex(/^[\w.-]{1,64}$/, 'channel names are letters, digits, _, . and -')), channel), {}),
   alerts: v.optional(alerts, {}),
   monitors: v.pipe(v.array(monitor, 'must be a list of monitors'), v.minLength(1, 'must list at least one monitor')),
@@ -87,3 +117,6 @@ export type ConfigSchema = ReturnType<typeof configSchema>;
 export type Config = v.InferOutput<ConfigSchema>;
 export type CanaryConfig = v.InferOutput<typeof canary>;
 export type IngestConfig = v.InferOutput<typeof ingest>;
+export type HistoryConfig = v.InferOutput<typeof history>;
+export type ApiConfig = v.InferOutput<typeof api>;
+export type MetricsConfig = v.InferOutput<typeof metrics>;

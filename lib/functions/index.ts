@@ -13,6 +13,7 @@ import type { Summary } from '../runtime/summary';
 import { runDefinedFunction, type RunOptions } from '../runtime/handler';
 import type { HttpHandler } from '../runtime/serve';
 import { handleIngest, type IngestOptions } from '../ingest/handler';
+import { handleApi, type ApiOptions } from '../api/handler';
 import type { ScfContext, ScfEvent } from '../runtime/scf';
 import { heartbeatCheck } from './heartbeatCheck';
 import { kafkaLag } from './kafkaLag';
@@ -88,7 +89,8 @@ export function checkFullConfig(text: string, file: string, env: NodeJS.ProcessE
 /** The HTTP functions (behind function URLs), for `scf-monitor serve`. */
 export const HTTP_FUNCTIONS = {
   ingest: (opts: IngestOptions = {}): HttpHandler => (event) => handleIngest(event, { allMonitorTypes: MONITOR_TYPE_NAMES, ...opts }),
-} satisfies Record<string, (opts?: IngestOptions) => HttpHandler>;
+  api: (opts: ApiOptions = {}): HttpHandler => (event) => handleApi(event, { allMonitorTypes: MONITOR_TYPE_NAMES, ...opts }),
+} satisfies Record<string, (opts?: IngestOptions & ApiOptions) => HttpHandler>;
 
 export type HttpFunctionName = keyof typeof HTTP_FUNCTIONS;
 

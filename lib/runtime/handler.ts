@@ -7,7 +7,14 @@ import { dirname } from 'node:path';
 import { loadConfig, type LoadOptions } from '../config/load';
 import type { MonitorConfig } from '../config/schema';
 import type { ChannelLoader } from '../alerting/deliver';
-import { AlertingError, processAlerts, type AlertingSummary } from '../alerting/process';
+import { AlertingError, incidentKey, processAlerts, type AlertingSummary } from '../alerting/process';
+import { stateKey, type FunctionState } from '../alerting/outbox';
+import type { Config } from '../config/schema';
+import { renderMetrics } from '../history/metrics';
+import { pointOf } from '../history/point';
+import { pushMetrics, type PushOutcome } from '../history/push';
+import { writeHistory, type NoticePoint } from '../history/store';
+import { applyOverrides, THRESHOLDS_KEY, type Overrides } from '../history/thresholds';
 import { scrubbingLoader } from '../alerting/scrubbing-loader';
 import { loadChannel } from '../channels/load';
 import { moduleFor, type FunctionDef } from '../monitors/module';
@@ -70,7 +77,7 @@ export async function runDefinedFunction(
   const startedAt = Date.now();
   const fn = def.name;
   const { config, secrets, path: configPath } = loadConfig(functionSchema(def, opts.allMonitorTypes), opts);
-  const monitors = selectMonitors(config.monitors, def.monitors.map((m) => m.type), parseMessage(event));
+  const selected = selectMonitors(config.monitors, def.monitors.map((m) => m.type), parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
   const alerting = Object.keys(config.channels).length > 0;
   const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs, alerting ? alertReserveMs(limit) : 0);
@@ -88,6 +95,7 @@ export async function runDefinedFunction(
       logJson(record);
       return record;
     };
+    const monitors = await withOverrides(def, config, selected, store, startedAt, limit);
     const ctx = {
       functionName: fn,
       signal: deadline.signal,
@@ -132,6 +140,14 @@ export async function runDefinedFunction(
       }
     }
 
+    const noticedAt = Date.now();
+    const [historyError, push] = await Promise.all([
+      config.history.enabled ? recordHistory(store(), results, alerts, noticedAt, config.history.retention) : undefined,
+      config.metrics.pushgateway ? pushRun(config, fn, results, alerting ? store : undefined, deadline.finalAt, deadline.finalSignal) : undefined,
+    ]);
+    if (historyError) logJson({ event: 'history-error', function: fn, message: scrubText(historyError, secrets) });
+    if (push && !push.ok) logJson({ event: 'metrics-push', function: fn, ...scrubDeep(push, secrets) });
+
     const heartbeatUrl = heartbeatUrlFor(config, fn);
     const heartbeat = heartbeatUrl
       ? scrubDeep(await pingHeartbeat(heartbeatUrl, Math.min(HEARTBEAT_TIMEOUT_MS, Math.max(1, deadline.finalAt - Date.now())), deadline.finalSignal), secrets)
@@ -148,6 +164,8 @@ export async function runDefinedFunction(
       ...(alertingError ? { alertingError } : {}),
       ...(canaryResult ? { canary: canaryResult } : {}),
       ...(heartbeat ? { heartbeat } : {}),
+      ...(historyError ? { historyError: scrubText(historyError, secrets) } : {}),
+      ...(push ? { metricsPush: scrubDeep(push, secrets) } : {}),
     };
     if (!alertingError) return summary;
     // Alerts that cannot be recorded must not pass for a quiet success: the invocation fails,
@@ -159,6 +177,84 @@ export async function runDefinedFunction(
     if (opened) await opened.close().catch(() => {});
     flushLog();
   }
+}
+
+/** Waits for the thresholds key at most this share of the time limit: a slow store must not eat the monitors' time. */
+const OVERRIDES_SHARE = 0.1;
+
+/**
+ * Thresholds set through the api (PUT /api/thresholds) merged over each monitor's `expect`.
+ * Read only when an admin token is configured, since nobody can set one otherwise; a store
+ * that cannot answer in time leaves the config's values, said in the log, never a failed run.
+ */
+async function withOverrides<M extends MonitorConfig>(def: FunctionDef, config: Config, monitors: M[], store: () => StateStore, startedAt: number, limit: number): Promise<M[]> {
+  if (!config.api.adminToken || monitors.length === 0) return monitors;
+  const fn = def.name;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const wait = Math.max(1, startedAt + limit * OVERRIDES_SHARE - Date.now());
+    const read = store().get<Overrides>(THRESHOLDS_KEY);
+    read.catch(() => {});
+    const got = await Promise.race([read, new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), wait)))]);
+    if (got === 'late') {
+      logJson({ event: 'thresholds-error', function: fn, message: `the state store did not answer within ${wait} ms: the config's thresholds apply` });
+      return monitors;
+    }
+    const { monitors: merged, applied, refused } = applyOverrides(monitors, got?.value, (type) => def.monitors.find((m) => m.type === type)?.schema);
+    if (applied.length) logJson({ event: 'thresholds', function: fn, applied });
+    for (const r of refused) logJson({ event: 'thresholds-error', function: fn, ...r });
+    return merged;
+  } catch (err) {
+    logJson({ event: 'thresholds-error', function: fn, message: `${(err as Error).message}: the config's thresholds apply` });
+    return monitors;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The run's points and notices, one store request; resolves to what went wrong, if anything. */
+async function recordHistory(store: StateStore, results: readonly ResultRecord[], alerts: AlertingSummary, at: number, retentionMs: number): Promise<string | undefined> {
+  const notices: NoticePoint[] = alerts.alerts.map((a) => {
+    const r = results.find((x) => incidentKey(x) === a.monitor);
+    const reasons = r ? (r.reasons.length ? r.reasons : (r.targetReasons ?? [])) : [];
+    return {
+      at,
+      m: a.monitor,
+      kind: a.kind,
+      id: a.incidentId,
+      ...(reasons.length ? { r: [...new Set(reasons.map((x) => x.code))], msg: reasons[0]!.message.slice(0, 200) } : {}),
+    };
+  });
+  try {
+    await writeHistory(store, results, notices, at, retentionMs);
+    return undefined;
+  } catch (err) {
+    return String((err as Error)?.message);
+  }
+}
+
+/** This run's figures to the Pushgateway, inside the deadline; the outcome is logged, never thrown. */
+async function pushRun(
+  config: Config,
+  fn: string,
+  results: readonly ResultRecord[],
+  store: (() => StateStore) | undefined,
+  deadlineAt: number,
+  signal: AbortSignal,
+): Promise<PushOutcome> {
+  const left = () => Math.max(1, Math.min(config.metrics.timeoutMs, deadlineAt - Date.now()));
+  let open: Set<string> | undefined;
+  if (store) {
+    try {
+      const got = await Promise.race([store().get<FunctionState>(stateKey(fn)), new Promise<undefined>((r) => setTimeout(() => r(undefined), left()).unref())]);
+      const monitors = got?.value?.monitors;
+      if (monitors && typeof monitors === 'object') open = new Set(Object.entries(monitors).filter(([, m]) => m?.incident).map(([k]) => k));
+    } catch {
+      // Pushed without the incident gauge rather than not at all.
+    }
+  }
+  const rows = results.map((r) => ({ monitor: r.monitor, type: r.type, point: pointOf(r), ...(open ? { incidentOpen: open.has(incidentKey(r)) } : {}) }));
+  return pushMetrics(config.metrics.pushgateway!, config.metrics.job, fn, renderMetrics(rows), { timeoutMs: left(), signal });
 }
 
 /** What `functions/<name>.ts` exports as `main_handler`. */

@@ -1,4 +1,5 @@
 /** What a run returns (and the CLI prints): the records, what alerting did, canary and heartbeat. */
+import type { PushOutcome } from '../history/push';
 import type { AlertingSummary } from '../alerting/process';
 import type { ResultRecord } from '../report/record';
 import type { CanaryResult } from './canary';
@@ -14,4 +15,8 @@ export interface Summary extends AlertingSummary {
   alertingError?: string;
   canary?: CanaryResult;
   heartbeat?: HeartbeatResult;
+  /** Set when the run's history could not be written (the run itself stands). */
+  historyError?: string;
+  /** The push to `metrics.pushgateway`, when one is configured. */
+  metricsPush?: PushOutcome;
 }

@@ -4,9 +4,13 @@
  * compare-and-set; readers take no lock, because a write is a rename and never half-visible.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UnreadableStateError, type Append, type StateStore, type Versioned } from './types';
+import { UnreadableStateError, type Append, type SeriesPoint, type StateStore, type Versioned } from './types';
+
+/** A series lives in hourly files, so dropping old points is deleting whole files, never rewriting one. */
+const BUCKET_MS = 3_600_000;
 
 /** A lock older than this is taken over even if its pid looks alive (hung, or a reused pid). */
 const STALE_LOCK_MS = 10_000;
@@ -109,7 +113,123 @@ export class FileStore implements StateStore {
     return data.items as T[];
   }
 
+  /**
+   * Appends one line per point, unlocked and unsynced: O_APPEND keeps two writers' lines apart,
+   * and a line cut by a crash is skipped on reading. A lost point is a gap in a chart, not a
+   * lost alert, so history is not worth an fsync per monitor per run.
+   */
+  async addPoints(points: readonly SeriesPoint[], keepAfter: number): Promise<void> {
+    const files = new Map<string, { key: string; lines: string[] }>();
+    for (const p of points) {
+      const file = join(this.seriesDir(p.key), `${Math.floor(p.at / BUCKET_MS)}.jsonl`);
+      let f = files.get(file);
+      if (!f) files.set(file, (f = { key: p.key, lines: [] }));
+      f.lines.push(JSON.stringify([p.at, p.item]));
+    }
+    await this.ensureDir();
+    // Synchronous on purpose: a hundred small appends through the thread pool cost tens of
+    // milliseconds in hand-offs, written in place they cost a few.
+    for (const [file, f] of files) {
+      const text = f.lines.join('\n') + '\n';
+      try {
+        try {
+          appendFileSync(file, text);
+        } catch (err) {
+          if (code(err) !== 'ENOENT') throw err;
+          mkdirSync(this.seriesDir(f.key), { recursive: true });
+          appendFileSync(file, text);
+        }
+      } catch (err) {
+        throw fsError('write', file, err);
+      }
+    }
+    // Whole hours only, and once an hour per series in a process: a warm instance pays a
+    // directory listing per series per hour, not per run.
+    const hour = Math.floor(keepAfter / BUCKET_MS);
+    const due = [...new Set(points.map((p) => p.key))].filter((k) => (this.trimmedHour.get(k) ?? -1) < hour);
+    if (due.length) await this.trimPoints(due, keepAfter);
+  }
+
+  async points<T>(key: string, from: number, to: number): Promise<{ at: number; item: T }[]> {
+    const buckets = (await this.buckets(key)).filter((h) => (h + 1) * BUCKET_MS > from && h * BUCKET_MS <= to);
+    const texts = await Promise.all(buckets.map((h) => readFile(join(this.seriesDir(key), `${h}.jsonl`), 'utf8').catch(() => '')));
+    const out: { at: number; item: T }[] = [];
+    for (const text of texts) {
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        let row: unknown;
+        try {
+          row = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (!Array.isArray(row) || typeof row[0] !== 'number') continue;
+        if (row[0] >= from && row[0] <= to) out.push({ at: row[0], item: row[1] as T });
+      }
+    }
+    // Two writers may interleave within an hour.
+    return out.sort((a, b) => a.at - b.at);
+  }
+
+  async trimPoints(keys: readonly string[], before: number): Promise<number> {
+    let dropped = 0;
+    const hour = Math.floor(before / BUCKET_MS);
+    for (const key of keys) {
+      for (const h of await this.buckets(key)) {
+        const file = join(this.seriesDir(key), `${h}.jsonl`);
+        if ((h + 1) * BUCKET_MS <= before) {
+          const text = await readFile(file, 'utf8').catch(() => '');
+          await unlink(file).catch(() => {});
+          dropped += text.split('\n').filter(Boolean).length;
+        } else if (h === hour) {
+          // The hour that straddles the cut: rewritten only here (cleanup), never on a run.
+          const text = await readFile(file, 'utf8').catch(() => '');
+          const lines = text.split('\n').filter(Boolean);
+          const kept = lines.filter((l) => {
+            const at = Number(/^\[(\d+)/.exec(l)?.[1]);
+            return !(at < before);
+          });
+          if (kept.length < lines.length) {
+            dropped += lines.length - kept.length;
+            await this.writeText(file, kept.length ? kept.join('\n') + '\n' : '');
+          }
+        }
+      }
+      this.trimmedHour.set(key, hour);
+    }
+    return dropped;
+  }
+
   async close(): Promise<void> {}
+
+  private readonly trimmedHour = new Map<string, number>();
+
+  /** The `.series` suffix cannot collide with a key's `.json`, `.lock` or `.tmp` (fileName has no dots). */
+  private seriesDir(key: string): string {
+    return join(this.dir, `${fileName(key)}.series`);
+  }
+
+  private async buckets(key: string): Promise<number[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.seriesDir(key));
+    } catch (err) {
+      if (code(err) === 'ENOENT') return [];
+      throw fsError('read', this.seriesDir(key), err);
+    }
+    return names.map((n) => /^(\d+)\.jsonl$/.exec(n)?.[1]).filter((x): x is string => x !== undefined).map(Number).sort((a, b) => a - b);
+  }
+
+  private async writeText(path: string, text: string): Promise<void> {
+    const tmp = `${path}.${process.pid}.${newVersion()}.tmp`;
+    try {
+      await writeFileAtomic(tmp, text);
+      await rename(tmp, path);
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw fsError('write', path, err);
+    }
+  }
 
   private file(key: string, suffix = '.json'): string {
     return join(this.dir, fileName(key) + suffix);
@@ -190,6 +310,16 @@ export function fileName(key: string): string {
   if (name.length <= 180) return name;
   // '~' is never produced above, so a shortened name cannot equal a plain one.
   return `${name.slice(0, 100)}~${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
+async function writeFileAtomic(tmp: string, text: string): Promise<void> {
+  const fh = await open(tmp, 'wx');
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 function newVersion(): string {

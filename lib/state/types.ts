@@ -34,6 +34,14 @@ export class UnreadableStateError extends Error {
   }
 }
 
+/** One item of a time series (history): kept in time order, dropped once older than retention. */
+export interface SeriesPoint {
+  key: string;
+  /** Epoch ms. */
+  at: number;
+  item: unknown;
+}
+
 export interface StateStore {
   /** The value and its version, or undefined when the key was never set. */
   get<T>(key: string): Promise<Versioned<T> | undefined>;
@@ -54,6 +62,16 @@ export interface StateStore {
    * undefined.
    */
   quarantine(key: string, kind: 'value' | 'list', version?: string): Promise<string | undefined>;
+  /**
+   * Adds every point to its series and drops, from each series written, the points older than
+   * `keepAfter` (epoch ms), all in one round trip: a run's history costs one request however
+   * many monitors it ran.
+   */
+  addPoints(points: readonly SeriesPoint[], keepAfter: number): Promise<void>;
+  /** A series' points with from <= at <= to, oldest first. */
+  points<T>(key: string, from: number, to: number): Promise<{ at: number; item: T }[]>;
+  /** Drops the points older than `before` from each series; resolves to how many went. */
+  trimPoints(keys: readonly string[], before: number): Promise<number>;
   close(): Promise<void>;
 }
 
