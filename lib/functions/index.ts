@@ -16,10 +16,11 @@ import { handleIngest, type IngestOptions } from '../ingest/handler';
 import type { ScfContext, ScfEvent } from '../runtime/scf';
 import { heartbeatCheck } from './heartbeatCheck';
 import { kafkaLag } from './kafkaLag';
+import { pagePerf } from './pagePerf';
 import { speedTest } from './speedTest';
 import { statusCheck } from './statusCheck';
 
-export const FUNCTIONS = { statusCheck, speedTest, kafkaLag, heartbeatCheck } satisfies Record<string, FunctionDef>;
+export const FUNCTIONS = { statusCheck, speedTest, kafkaLag, heartbeatCheck, pagePerf } satisfies Record<string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
 

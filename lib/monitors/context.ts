@@ -14,4 +14,6 @@ export interface RunContext {
   store?: () => StateStore;
   /** The clock monitors judge elapsed time by (heartbeats, hosts) and stamp observations with (ckafka); tests inject one. */
   now?: () => number;
+  /** The file store's folder when state is `type: file`: where files kept beside the records go (page screenshots). */
+  filesDir?: string;
 }

@@ -32,6 +32,12 @@ export const FAILURE_CODES = [
   'HOST_UNREACHABLE',
   'HOST_THRESHOLD',
   'STATE_RESET',
+  'PAGE_TIMEOUT',
+  'SLOW_PAGE',
+  'PAGE_CONTENT',
+  'PAGE_REQUEST_FAILED',
+  'CONSOLE_ERROR',
+  'BROWSER_ERROR',
 ] as const;
 
 export type FailureCode = (typeof FAILURE_CODES)[number];

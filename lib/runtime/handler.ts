@@ -87,7 +87,14 @@ export async function runDefinedFunction(
       logJson(record);
       return record;
     };
-    const ctx = { functionName: fn, signal: deadline.signal, deadlineAt: deadline.at, store, ...(opts.now ? { now: opts.now } : {}) };
+    const ctx = {
+      functionName: fn,
+      signal: deadline.signal,
+      deadlineAt: deadline.at,
+      store,
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(config.state.type === 'file' ? { filesDir: config.state.path } : {}),
+    };
     const perMonitor = await runPool(
       monitors,
       config.concurrency,
