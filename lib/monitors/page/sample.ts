@@ -195,7 +195,8 @@ export async function takePageSample(browser: Browser, m: PageMonitor, opts: { w
       failed({ url: r.url(), status: r.status(), sameOrigin });
     });
     page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleError(msg.text());
+      // Chromium's own favicon fetch is not the page's request: its 404 is no error of the page.
+      if (msg.type() === 'error' && !/\/favicon\.ico(\?|$)/.test(msg.location().url)) consoleError(msg.text());
     });
     page.on('pageerror', (err) => consoleError(`uncaught: ${firstLine(err.message)}`));
     // Bytes as the network delivered them; Resource Timing would show 0 for cross-origin ones.
@@ -218,6 +219,8 @@ export async function takePageSample(browser: Browser, m: PageMonitor, opts: { w
         if (addr) obs.remoteAddress = addr.ipAddress;
       }
     } catch (err) {
+      // A navigation still pending holds every evaluate and screenshot: stop it, keep what it drew.
+      await within(cdp.send('Page.stopLoading').catch(() => undefined), READ_TIMEOUT_MS);
       const message = (err as Error).message;
       navError =
         (err as Error).name === 'TimeoutError'
