@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { findConfig, parseConfigText } from '../lib/config/load';
 import { CHANNEL_TYPES } from '../lib/channels';
-import { checkFullConfig, MONITOR_TYPE_NAMES } from '../lib/functions';
+import { checkFullConfig, IMAGE_FUNCTIONS, MONITOR_TYPE_NAMES } from '../lib/functions';
 import { IMAGE_ONLY_LAZY, LAZY_MODULES, type LazyModule } from '../lib/util/lazy';
 
 const root = resolve(__dirname, '..');
@@ -41,8 +41,6 @@ const dist = join(root, 'dist');
  */
 const COPIED_PACKAGES: Partial<Record<LazyModule, string>> = { playwright: 'playwright-core' };
 
-/** Functions deployed as SCF image functions, built into dist-image/ and left out of dist/. */
-export const IMAGE_FUNCTIONS: readonly string[] = ['pagePerf'];
 
 /** What every bundle is built with (the benchmark's baseline bundle too). */
 export const BUNDLE_OPTIONS = {

@@ -440,7 +440,7 @@ describe('usage errors', () => {
 
   test('an unknown function: exit 2 naming the known ones', async () => {
     const r = await cli(['invoke', 'nosuchFunction'], { cwd: dir() });
-    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag, heartbeatCheck)');
+    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag, heartbeatCheck, pagePerf)');
   });
 
   test('a missing function name: exit 2 with usage', async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { runFunction } from '../lib/functions';
 import { chromiumArgs, chromiumPath, launchChromium, profileProcesses, SYSTEM_CHROMIUM } from '../lib/monitors/page/browser';
-import { runPage } from '../lib/monitors/page/run';
+import { MAX_BROWSERS, runPage } from '../lib/monitors/page/run';
 import { netErrorReason } from '../lib/monitors/page/sample';
 import { pageMonitor, type PageMonitor } from '../lib/monitors/page/schema';
 import '../lib/monitors/page/types';
@@ -311,6 +311,23 @@ describe('page monitor (Chromium)', () => {
     assert.ok(roomy.page!.screenshotBytes! <= 2_000_000, String(roomy.page!.screenshotBytes));
     const d = decodePng(readFileSync(roomy.page!.screenshot!));
     assert.ok(d.width * d.height < 1280 * 800, 'the full viewport cannot fit 2 MB of noise');
+  });
+
+  test(`at most ${MAX_BROWSERS} browsers at once, whatever the pool's concurrency`, async () => {
+    let most = 0;
+    const poll = setInterval(() => {
+      most = Math.max(most, readdirSync(PROFILES).filter((f) => f.startsWith('scf-monitor-page-')).length);
+    }, 20);
+    try {
+      const signal = new AbortController().signal;
+      const count = MAX_BROWSERS + 2;
+      const rs = await Promise.all(Array.from({ length: count }, (_, i) => runPage(monitor('/load-held', { name: `p${i}`, samples: 1 }), { functionName: 'pagePerf', signal, filesDir: files })));
+      assert.deepEqual(rs.map((r) => r.ok), Array(count).fill(true));
+    } finally {
+      clearInterval(poll);
+    }
+    assert.ok(most >= 1 && most <= MAX_BROWSERS, `${most} profiles at once`);
+    assert.deepEqual(leftoverBrowsers(), []);
   });
 
   test('a Chromium that is not there: BROWSER_ERROR, no samples', async () => {

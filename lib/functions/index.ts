@@ -24,6 +24,12 @@ export const FUNCTIONS = { statusCheck, speedTest, kafkaLag, heartbeatCheck, pag
 
 export type FunctionName = keyof typeof FUNCTIONS;
 
+/**
+ * Functions deployed as SCF image functions (Chromium cannot run on SCF's zip runtime): the
+ * build puts them in dist-image/, never dist/, and `validate` reads deploy/page/serverless.yml for them.
+ */
+export const IMAGE_FUNCTIONS: readonly string[] = ['pagePerf'] satisfies FunctionName[];
+
 export function isFunctionName(name: string): name is FunctionName {
   return Object.hasOwn(FUNCTIONS, name);
 }

@@ -21,6 +21,37 @@ export const LAUNCH_TIMEOUT_MS = 20_000;
 /** Screenshots kept per monitor in the folder; older ones are removed. */
 export const KEEP_SCREENSHOTS = 20;
 export const DEFAULT_SCREENSHOT_DIR = '/tmp/scf-monitor/screenshots';
+/**
+ * Chromiums at once in one process, whatever `concurrency` says: each takes 100-300 MB, and
+ * the pool's 20 monitors at a time would be 20 browsers.
+ */
+export const MAX_BROWSERS = 2;
+
+let browsers = 0;
+const waiting: (() => void)[] = [];
+
+/** A browser slot, or false when the deadline came while waiting for one. */
+async function browserSlot(signal: AbortSignal): Promise<boolean> {
+  while (browsers >= MAX_BROWSERS) {
+    if (signal.aborted) return false;
+    await new Promise<void>((resolve) => {
+      const wake = () => {
+        signal.removeEventListener('abort', wake);
+        resolve();
+      };
+      waiting.push(wake);
+      signal.addEventListener('abort', wake, { once: true });
+    });
+  }
+  if (signal.aborted) return false;
+  browsers++;
+  return true;
+}
+
+function releaseSlot(): void {
+  browsers--;
+  waiting.shift()?.();
+}
 
 const TIMING_ORDER: TimingKey[] = ['dnsMs', 'tcpMs', 'tlsMs', 'requestMs', 'domParseMs', 'domReadyMs', 'onloadMs', 'blankScreenMs'];
 /** As the seed named them, for messages people read. */
@@ -122,6 +153,17 @@ async function launchWithin(path: string | undefined, signal: AbortSignal): Prom
 export async function runPage(m: PageMonitor, ctx: RunContext): Promise<ResultRecord> {
   const timestamp = new Date().toISOString();
   const started = performance.now();
+  if (!(await browserSlot(ctx.signal))) {
+    return failedToStart(m, ctx, timestamp, started, judge([], { minSuccessRate: 0, maxMeanMs: Infinity }, m.samples, 'between').reasons[0]!);
+  }
+  try {
+    return await runInSlot(m, ctx, timestamp, started);
+  } finally {
+    releaseSlot();
+  }
+}
+
+async function runInSlot(m: PageMonitor, ctx: RunContext, timestamp: string, started: number): Promise<ResultRecord> {
   let launched: Launched | undefined;
   try {
     launched = await launchWithin(chromiumPath(m.executablePath), ctx.signal);
