@@ -117,6 +117,9 @@ describe('page monitor (Chromium)', () => {
                 'for(let i=0;i<d.data.length;i++)d.data[i]=(Math.random()*256)|0;c.putImageData(d,0,0);</script>',
             ),
           );
+        case '/private':
+          if (req.headers.authorization === `Basic ${Buffer.from('ops:s3cret-pw').toString('base64')}`) return send(200, 'text/html', html('<h1>Inside</h1>'));
+          return res.writeHead(401, { 'www-authenticate': 'Basic realm="x"', 'content-type': 'text/html' }).end(html('<h1>Who?</h1>'));
         case '/down':
           return send(500, 'text/html', html('<h1>Maintenance</h1>'));
         default:
@@ -328,6 +331,16 @@ describe('page monitor (Chromium)', () => {
     }
     assert.ok(most >= 1 && most <= MAX_BROWSERS, `${most} profiles at once`);
     assert.deepEqual(leftoverBrowsers(), []);
+  });
+
+  test('user:password in the url is sent as HTTP credentials and never quoted', async () => {
+    const at = (cred: string) => server.url('/private').replace('http://', `http://${cred}@`);
+    const ok = await run(v.parse(pageMonitor, { name: 'private', type: 'page', url: at('ops:s3cret-pw'), samples: 1 }));
+    assert.equal(ok.ok, true, JSON.stringify(ok.reasons));
+    const bad = await run(v.parse(pageMonitor, { name: 'private', type: 'page', url: at('ops:wr0ng-pw'), samples: 1, screenshot: { onFailure: false } }));
+    assert.deepEqual(bad.reasons.map((x) => x.code), ['HTTP_STATUS']);
+    assert.match(bad.reasons[0]!.message, /answered 401/);
+    assert.doesNotMatch(JSON.stringify([ok, bad]), /s3cret-pw|wr0ng-pw/);
   });
 
   test('a Chromium that is not there: BROWSER_ERROR, no samples', async () => {

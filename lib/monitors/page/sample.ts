@@ -157,7 +157,13 @@ export async function boundedScreenshot(page: Page, m: PageMonitor): Promise<{ p
 }
 
 export async function takePageSample(browser: Browser, m: PageMonitor, opts: { wantScreenshot: boolean }): Promise<Observation> {
-  const origin = new URL(m.url).origin;
+  const parsed = new URL(m.url);
+  const origin = parsed.origin;
+  // `user:password@` goes to Chromium as HTTP credentials, never in the URL it logs or we quote.
+  const credentials = parsed.username ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) } : undefined;
+  parsed.username = '';
+  parsed.password = '';
+  const url = parsed.href;
   const detail: PageSample = { requests: 0, transferBytes: 0, failedRequests: [], consoleErrors: 0, consoleMessages: [] };
   const obs: Observation = { loaded: false, timings: {}, page: detail };
   const failed = (f: FailedRequest) => {
@@ -176,6 +182,7 @@ export async function takePageSample(browser: Browser, m: PageMonitor, opts: { w
       ignoreHTTPSErrors: m.insecure,
       serviceWorkers: 'block',
       ...(m.userAgent ? { userAgent: m.userAgent } : {}),
+      ...(credentials ? { httpCredentials: { ...credentials, origin } } : {}),
     });
     const page = await context.newPage();
     let documentRequest: unknown;
@@ -211,7 +218,7 @@ export async function takePageSample(browser: Browser, m: PageMonitor, opts: { w
 
     let navError: Reason | undefined;
     try {
-      const response = await page.goto(m.url, { waitUntil: 'load', timeout: m.loadTimeoutMs });
+      const response = await page.goto(url, { waitUntil: 'load', timeout: m.loadTimeoutMs });
       obs.loaded = true;
       if (response) {
         obs.statusCode = response.status();
@@ -224,14 +231,14 @@ export async function takePageSample(browser: Browser, m: PageMonitor, opts: { w
       const message = (err as Error).message;
       navError =
         (err as Error).name === 'TimeoutError'
-          ? { code: 'PAGE_TIMEOUT', message: `${m.url}: the load event did not fire within loadTimeoutMs ${m.loadTimeoutMs} ms` }
-          : (netErrorReason(message, m.url) ?? { code: 'BROWSER_ERROR', message: `${m.url}: ${firstLine(message)}` });
+          ? { code: 'PAGE_TIMEOUT', message: `${url}: the load event did not fire within loadTimeoutMs ${m.loadTimeoutMs} ms` }
+          : (netErrorReason(message, url) ?? { code: 'BROWSER_ERROR', message: `${url}: ${firstLine(message)}` });
     }
 
     const times = await within(readTimes(page, obs.loaded, obs.loaded ? PAINT_WAIT_MS : 0).catch(() => undefined), READ_TIMEOUT_MS);
     if (times && /^https?:/.test(times.url)) obs.timings = timingsOf(times, obs.loaded);
 
-    obs.error = navError ?? (await check(m, page, obs, sameOriginFailures, detail));
+    obs.error = navError ?? (await check(m, url, page, obs, sameOriginFailures, detail));
     if (opts.wantScreenshot && (obs.error || overLimits(m, obs.timings))) {
       const shot = await boundedScreenshot(page, m);
       if (shot.png) obs.png = shot.png;
@@ -239,30 +246,30 @@ export async function takePageSample(browser: Browser, m: PageMonitor, opts: { w
     }
   } catch (err) {
     // The browser went away under the sample (crashed, or closed at the deadline).
-    obs.error ??= { code: 'BROWSER_ERROR', message: `${m.url}: ${firstLine((err as Error).message)}` };
+    obs.error ??= { code: 'BROWSER_ERROR', message: `${url}: ${firstLine((err as Error).message)}` };
   } finally {
     await context?.close().catch(() => undefined);
   }
   return obs;
 }
 
-async function check(m: PageMonitor, page: Page, obs: Observation, sameOriginFailures: number, detail: PageSample): Promise<Reason | undefined> {
+async function check(m: PageMonitor, url: string, page: Page, obs: Observation, sameOriginFailures: number, detail: PageSample): Promise<Reason | undefined> {
   const e = m.expect;
   if (obs.statusCode !== undefined && !statusIn(obs.statusCode, e.status)) {
     const title = await within(page.title().catch(() => ''), READ_TIMEOUT_MS);
     return {
       code: 'HTTP_STATUS',
-      message: `${m.url} answered ${obs.statusCode}${title ? ` ("${title.slice(0, 80)}")` : ''}${obs.remoteAddress ? ` from ${obs.remoteAddress}` : ''}, expected ${statusText(e.status)}`,
+      message: `${url} answered ${obs.statusCode}${title ? ` ("${title.slice(0, 80)}")` : ''}${obs.remoteAddress ? ` from ${obs.remoteAddress}` : ''}, expected ${statusText(e.status)}`,
     };
   }
   if (e.selector !== undefined) {
     const found = await within(page.locator(e.selector).count().catch(() => -1), READ_TIMEOUT_MS);
     if (found === -1) return { code: 'PAGE_CONTENT', message: `expect.selector ${JSON.stringify(e.selector)} is not a valid selector` };
-    if (!found) return { code: 'PAGE_CONTENT', message: `${m.url}: no element matches ${JSON.stringify(e.selector)} after load` };
+    if (!found) return { code: 'PAGE_CONTENT', message: `${url}: no element matches ${JSON.stringify(e.selector)} after load` };
   }
   if (e.text !== undefined) {
     const shown = await within((page.evaluate(`(document.body ? document.body.innerText : '').includes(${JSON.stringify(e.text)})`) as Promise<boolean>).catch(() => false), READ_TIMEOUT_MS);
-    if (!shown) return { code: 'PAGE_CONTENT', message: `${m.url} does not show ${JSON.stringify(e.text)} after load` };
+    if (!shown) return { code: 'PAGE_CONTENT', message: `${url} does not show ${JSON.stringify(e.text)} after load` };
   }
   if (e.noFailedRequests && sameOriginFailures > 0) {
     const first = detail.failedRequests.find((f) => f.sameOrigin)!;
