@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadChannel } from '../lib/channels/load';
-import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
+import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, IMAGE_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
 import { peakMemoryMb, runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs, DELIVERY_FLOOR_MS } from '../lib/util/deadline';
 import { AlertingFailedError } from '../lib/runtime/handler';
@@ -38,6 +38,9 @@ exit codes: 0 all monitors healthy, 1 a monitor is failing or alerting failed, 2
   (test-channel: 0 delivered, 1 not delivered, 2 config or usage error)`;
 
 const SERVERLESS_YML = 'serverless.yml';
+/** The image functions' own deploy file (pagePerf is not in the zip deploy's serverless.yml). */
+const IMAGE_SERVERLESS_YML = 'deploy/page/serverless.yml';
+const deployFile = (fn: string): string => (IMAGE_FUNCTIONS.includes(fn) ? IMAGE_SERVERLESS_YML : SERVERLESS_YML);
 /** Long enough for a rate-limited retry, short enough for someone waiting at a terminal. */
 const TEST_CHANNEL_LIMIT_MS = 30_000;
 
@@ -70,7 +73,7 @@ async function invoke(args: string[]): Promise<number> {
   if (!fn || positionals.length > 1) throw new UsageError(`invoke takes one function name\n\n${USAGE}`);
   if (!isFunctionName(fn)) throw new UsageError(`unknown function "${fn}" (known: ${Object.keys(FUNCTION_TYPES).join(', ')})\n\n${USAGE}`);
   const event = readEvent(values.event);
-  const settings = readFunctionSettings(resolve(SERVERLESS_YML), fn);
+  const settings = readFunctionSettings(resolve(deployFile(fn)), fn);
   const context = localContext(fn, settings.timeoutMs ?? 60_000, settings.memoryMb);
   setLogSink((line) => process.stderr.write(line));
   let summary;
@@ -108,7 +111,7 @@ function validate(args: string[]): number {
     );
   }
   for (const def of Object.values(FUNCTIONS)) {
-    const timerPeriodMs = readTimerPeriodMs(resolve(SERVERLESS_YML), def.name);
+    const timerPeriodMs = readTimerPeriodMs(resolve(deployFile(def.name)), def.name);
     config.monitors.forEach((m, i) => {
       const advice = m.enabled ? def.monitors.find((mod) => mod.type === m.type)?.advise?.(m, { timerPeriodMs, config }) : undefined;
       if (!advice) return;
@@ -121,30 +124,30 @@ function validate(args: string[]): number {
     const mine = config.monitors.filter((m) => m.enabled && (types as readonly string[]).includes(m.type));
     if (!mine.length) continue;
     const worst = runWorstCaseMs(mine, config.concurrency, config.deadlineMarginMs, worstCaseMs);
-    const { timeoutMs, memoryMb } = readFunctionSettings(resolve(SERVERLESS_YML), fn);
+    const { timeoutMs, memoryMb } = readFunctionSettings(resolve(deployFile(fn)), fn);
     const alerting = Object.keys(config.channels).length > 0;
     const needMb = peakMemoryMb(mine, alerting);
     if (memoryMb !== undefined && needMb > memoryMb) {
       process.stderr.write(
         `warning: ${fn}: ${mine.length} monitors${alerting ? ' with alerts' : ''} may need about ${needMb} MB at peak ` +
-          `(every monitor failing at once), more than memorySize ${memoryMb} MB in ${SERVERLESS_YML}; ` +
+          `(every monitor failing at once), more than memorySize ${memoryMb} MB in ${deployFile(fn)}; ` +
           `raise memorySize, or split the monitors across functions by tag\n`,
       );
     }
     if (timeoutMs === undefined) {
-      process.stdout.write(`note: ${fn}: no timeout in ${SERVERLESS_YML}; its monitors can take up to ${Math.ceil(worst / 1000)} s when every target times out\n`);
+      process.stdout.write(`note: ${fn}: no timeout in ${deployFile(fn)}; its monitors can take up to ${Math.ceil(worst / 1000)} s when every target times out\n`);
     } else {
       // With channels configured, the monitors stop early to leave time for delivery.
       const reserve = Object.keys(config.channels).length ? alertReserveMs(timeoutMs) : 0;
       if (reserve && reserve < DELIVERY_FLOOR_MS) {
         process.stderr.write(
-          `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} leaves ${reserve} ms for alert delivery, ` +
+          `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${deployFile(fn)} leaves ${reserve} ms for alert delivery, ` +
             `less than the ${DELIVERY_FLOOR_MS} ms one attempt per channel needs: alerts would never be sent; give it at least ${(2 * DELIVERY_FLOOR_MS) / 1000} s\n`,
         );
       }
       if (timeoutMs - reserve < worst) {
         process.stderr.write(
-          `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} is shorter than its monitors' worst case ` +
+          `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${deployFile(fn)} is shorter than its monitors' worst case ` +
             `${Math.ceil(worst / 1000)} s (samples x interval + attempts x timeouts)` +
             (reserve ? ` plus ${reserve / 1000} s kept for alert delivery: it cannot hold both` : '') +
             `; monitors still running at the deadline are reported as DEADLINE\n`,

@@ -4,16 +4,20 @@
  * dist/lazy/<name>.js, and the config -> dist/monitors.json (parsed at build time, so a cold
  * start reads JSON instead of loading a YAML parser). Structure is checked here; `${ENV}`
  * values are resolved at run time on the function.
+ *
+ * The image functions (pagePerf: it needs Chromium, which SCF's zip runtime cannot run) go to
+ * dist-image/ instead, with the same lazy/ plus playwright-core and the same monitors.json:
+ * dist/ (the zip deploy) never carries them, and deploy/page/Dockerfile copies dist-image/.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { findConfig, parseConfigText } from '../lib/config/load';
 import { CHANNEL_TYPES } from '../lib/channels';
-import { checkFullConfig, MONITOR_TYPE_NAMES } from '../lib/functions';
-import { LAZY_MODULES } from '../lib/util/lazy';
+import { checkFullConfig, IMAGE_FUNCTIONS, MONITOR_TYPE_NAMES } from '../lib/functions';
+import { IMAGE_ONLY_LAZY, LAZY_MODULES, type LazyModule } from '../lib/util/lazy';
 
 const root = resolve(__dirname, '..');
 
@@ -29,6 +33,14 @@ const CHANNEL_SENDERS = CHANNEL_TYPES.map((type) => ({ name: `channel-${type}`, 
 /** Every bundle knows every monitor type's name, so a misspelt type is an error there too (lib/runtime/config.ts). */
 const DEFINES = { __SCF_BUNDLE__: 'true', __SCF_MONITOR_TYPES__: JSON.stringify(MONITOR_TYPE_NAMES) };
 const dist = join(root, 'dist');
+
+/**
+ * Lazy libraries shipped as their package rather than bundled: playwright-core finds its
+ * package.json and assets beside its own files, so a bundle of it cannot start. It has no
+ * dependencies; its folder is copied to <out>/node_modules/, where the lazy module's require finds it.
+ */
+const COPIED_PACKAGES: Partial<Record<LazyModule, string>> = { playwright: 'playwright-core' };
+
 
 /** What every bundle is built with (the benchmark's baseline bundle too). */
 export const BUNDLE_OPTIONS = {
@@ -51,13 +63,51 @@ export const SDK_ALIASES = {
   'form-data': join(root, 'scripts/shims/form-data.js'),
 };
 
-export async function buildAll(opts: { configPath?: string; outDir?: string; quiet?: boolean } = {}): Promise<void> {
+export async function buildAll(opts: { configPath?: string; outDir?: string; imageOutDir?: string; quiet?: boolean } = {}): Promise<void> {
   const out = opts.outDir ?? dist;
+  const imageOut = opts.imageOutDir ?? `${out}-image`;
   const say = (s: string) => opts.quiet || process.stdout.write(`${s}\n`);
+  const all = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts'));
+  const isImage = (f: string) => IMAGE_FUNCTIONS.includes(basename(f, '.ts'));
+  const zipLazy = (Object.keys(LAZY_MODULES) as LazyModule[]).filter((n) => !IMAGE_ONLY_LAZY.includes(n));
+  await buildTree(out, all.filter((f) => !isImage(f)), zipLazy, say);
+  await buildTree(imageOut, all.filter(isImage), Object.keys(LAZY_MODULES) as LazyModule[], say);
+
+  let configFile: string | undefined;
+  try {
+    configFile = findConfig({ configPath: opts.configPath });
+  } catch (err) {
+    if (!(err instanceof ConfigError) || opts.configPath) throw err;
+    say('note: no monitors.yaml found: dist/ has no config (cp monitors.example.yaml monitors.yaml, then build again)');
+    return;
+  }
+  const text = readFileSync(configFile, 'utf8');
+  const { problems } = checkFullConfig(text, configFile, process.env, 'ignore');
+  if (problems.length) throw new ConfigError(problems, configFile);
+  const data = parseConfigText(text, configFile).data as { monitors?: { targets?: { file?: unknown } }[] };
+  const json = `${JSON.stringify(data, null, 2)}\n`;
+  for (const dir of [out, imageOut]) writeFileSync(join(dir, 'monitors.json'), json);
+  say(`dist/monitors.json, dist-image/monitors.json  from ${configFile}`);
+  // A sweep's target list in a file is read at run time, relative to the config: it ships beside it.
+  (data.monitors ?? []).forEach((m, i) => {
+    const file = m?.targets?.file;
+    if (typeof file !== 'string') return;
+    const to = resolve(out, file);
+    if (!to.startsWith(resolve(out) + sep)) throw new ConfigError([{ path: ['monitors', i, 'targets', 'file'], message: 'must stay inside the config directory (no .. or absolute path): it ships in dist/' }], configFile);
+    try {
+      mkdirSync(dirname(to), { recursive: true });
+      copyFileSync(resolve(dirname(configFile!), file), to);
+    } catch (err) {
+      throw new ConfigError([{ path: ['monitors', i, 'targets', 'file'], message: `cannot copy ${file} into dist/: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], configFile);
+    }
+    say(`dist/${file}  the target list of monitors[${i}]`);
+  });
+}
+
+/** One deploy folder: its functions' bundles, the lazy modules it may need and every channel sender. */
+async function buildTree(out: string, functions: string[], lazy: LazyModule[], say: (s: string) => void): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'lazy'), { recursive: true });
-
-  const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts'));
   await build({
     ...BUNDLE_OPTIONS,
     entryPoints: functions.map((f) => join(root, 'functions', f)),
@@ -67,12 +117,15 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
     // Loaded from dist/lazy/ by lib/util/lazy.ts when a run needs them.
     external: LAZY_EXTERNALS,
   });
-  for (const [name, source] of Object.entries(LAZY_MODULES)) {
+  for (const name of lazy) {
+    const source = LAZY_MODULES[name];
+    const copied = COPIED_PACKAGES[name];
+    if (copied) cpSync(join(root, 'node_modules', copied), join(out, 'node_modules', copied), { recursive: true, dereference: true });
     await build({
       ...BUNDLE_OPTIONS,
       stdin: { contents: `module.exports = require(${JSON.stringify(source)});`, resolveDir: root, loader: 'js' as const },
       alias: SDK_ALIASES,
-      external: LAZY_EXTERNALS.filter((n) => n !== name && n !== source),
+      external: [...LAZY_EXTERNALS.filter((n) => n !== name && n !== source), ...(copied ? [copied] : [])],
       outfile: join(out, 'lazy', `${name}.js`),
     });
   }
@@ -89,37 +142,8 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
   }
   for (const f of functions) {
     const name = basename(f, '.ts');
-    say(`dist/${name}.js  ${(statSync(join(out, `${name}.js`)).size / 1024).toFixed(1)} KiB`);
+    say(`${basename(out)}/${name}.js  ${(statSync(join(out, `${name}.js`)).size / 1024).toFixed(1)} KiB`);
   }
-
-  let configFile: string | undefined;
-  try {
-    configFile = findConfig({ configPath: opts.configPath });
-  } catch (err) {
-    if (!(err instanceof ConfigError) || opts.configPath) throw err;
-    say('note: no monitors.yaml found: dist/ has no config (cp monitors.example.yaml monitors.yaml, then build again)');
-    return;
-  }
-  const text = readFileSync(configFile, 'utf8');
-  const { problems } = checkFullConfig(text, configFile, process.env, 'ignore');
-  if (problems.length) throw new ConfigError(problems, configFile);
-  const data = parseConfigText(text, configFile).data as { monitors?: { targets?: { file?: unknown } }[] };
-  writeFileSync(join(out, 'monitors.json'), `${JSON.stringify(data, null, 2)}\n`);
-  say(`dist/monitors.json  from ${configFile}`);
-  // A sweep's target list in a file is read at run time, relative to the config: it ships beside it.
-  (data.monitors ?? []).forEach((m, i) => {
-    const file = m?.targets?.file;
-    if (typeof file !== 'string') return;
-    const to = resolve(out, file);
-    if (!to.startsWith(resolve(out) + sep)) throw new ConfigError([{ path: ['monitors', i, 'targets', 'file'], message: 'must stay inside the config directory (no .. or absolute path): it ships in dist/' }], configFile);
-    try {
-      mkdirSync(dirname(to), { recursive: true });
-      copyFileSync(resolve(dirname(configFile!), file), to);
-    } catch (err) {
-      throw new ConfigError([{ path: ['monitors', i, 'targets', 'file'], message: `cannot copy ${file} into dist/: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], configFile);
-    }
-    say(`dist/${file}  the target list of monitors[${i}]`);
-  });
 }
 
 if (require.main === module) {

@@ -1,11 +1,12 @@
 /**
  * The deployment chain: buildAll() -> dist/statusCheck.js + dist/monitors.json + dist/lazy/,
- * copied to a folder with no node_modules and run in a child node process, as SCF runs it.
+ * copied to a folder with no node_modules and run in a child node process, as SCF runs it;
+ * and dist-image/ (pagePerf, for the SCF image function) beside it, which dist/ never carries.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -330,6 +331,86 @@ describe('build', () => {
       assert.match(String((sent?.json as { markdown: { content: string } }).markdown.content), /health/);
     } finally {
       await wecom.close();
+    }
+  });
+
+  test('pagePerf is built into dist-image/ with playwright-core, and dist/ (the zip deploy) carries neither', () => {
+    const image = `${dist}-image`;
+    assert.ok(!existsSync(join(dist, 'pagePerf.js')), 'dist/ has pagePerf.js');
+    assert.ok(!existsSync(join(dist, 'lazy', 'playwright.js')), 'dist/ has the playwright lazy module');
+    assert.ok(!existsSync(join(dist, 'node_modules')), 'dist/ has node_modules');
+    assert.deepEqual(readdirSync(dist).filter((f) => f.endsWith('.js')).sort(), ['api.js', 'heartbeatCheck.js', 'ingest.js', 'kafkaLag.js', 'probe.js', 'speedTest.js', 'statusCheck.js', 'sweep.js']);
+    assert.deepEqual(readdirSync(image).filter((f) => f.endsWith('.js')), ['pagePerf.js']);
+    for (const f of [join('lazy', 'playwright.js'), join('lazy', 'yaml.js'), join('lazy', 'channel-wecom.js'), join('node_modules', 'playwright-core', 'package.json'), 'monitors.json']) {
+      assert.ok(existsSync(join(image, f)), `dist-image/${f} is missing`);
+    }
+    assert.equal(readFileSync(join(image, 'monitors.json'), 'utf8'), readFileSync(join(dist, 'monitors.json'), 'utf8'));
+    // playwright-core is required from the lazy module only, never inlined into the function.
+    const marker = 'Target page, context or browser has been closed';
+    assert.ok(!readFileSync(join(image, 'pagePerf.js'), 'utf8').includes(marker), 'playwright-core is inlined in pagePerf.js');
+    assert.ok(readFileSync(join(image, 'node_modules', 'playwright-core', 'lib', 'coreBundle.js'), 'utf8').includes(marker));
+  });
+
+  test('the deployed pagePerf loads only built-ins, then playwright-core through lazy/ on its first run', async () => {
+    const image = `${dist}-image`;
+    const folder = mkdtempSync(join(tmpdir(), 'scf-monitor-deploy-image-'));
+    folders.push(folder);
+    assertNoNodeModulesAbove(folder);
+    cpSync(image, folder, { recursive: true });
+    rmSync(join(folder, 'monitors.json'));
+    writeFileSync(
+      join(folder, 'monitors.json'),
+      JSON.stringify({
+        state: { type: 'file', path: join(folder, 'state') },
+        monitors: [
+          { name: 'home', type: 'page', url: server.url('/health'), samples: 1, loadTimeoutMs: 5000, expect: { text: 'healthy' } },
+          { name: 'health', type: 'http', url: server.url('/health') },
+        ],
+      }),
+    );
+    const r = await runDeployed(folder, 'pagePerf.js');
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    assert.deepEqual(r.resolvable, []);
+    assert.deepEqual(r.summary!.results.map((x) => [x.monitor, x.ok, x.reasons]), [['home', true, []]]);
+    assert.deepEqual(nonBuiltin(r.atLoad).filter((x) => x !== './pagePerf.js'), [], 'loading the bundle requires only built-ins');
+    assert.ok(r.loaded.includes(join(folder, 'lazy', 'playwright.js')), 'playwright-core did not come through lazy/playwright.js');
+    assert.ok(r.loaded.some((f) => f.startsWith(join(folder, 'node_modules', 'playwright-core'))), 'playwright-core came from outside the deploy folder');
+  });
+
+  test("the image's entry point (deploy/page/server.js) answers SCF's POST /event-invoke with pagePerf's summary", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'scf-monitor-deploy-image-'));
+    folders.push(folder);
+    cpSync(`${dist}-image`, folder, { recursive: true });
+    cpSync(join(__dirname, '..', 'deploy', 'page', 'server.js'), join(folder, 'server.js'));
+    writeFileSync(
+      join(folder, 'monitors.json'),
+      JSON.stringify({ state: { type: 'file', path: join(folder, 'state') }, monitors: [{ name: 'home', type: 'page', url: server.url('/health'), samples: 1 }] }),
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1' };
+    delete env.SCF_MONITOR_CONFIG;
+    delete env.NODE_OPTIONS;
+    const child = spawn(process.execPath, ['server.js'], { cwd: folder, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const m = /listening on 127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        child.once('exit', (code) => reject(new Error(`server.js exited ${code}: ${out}`)));
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/event-invoke`, {
+        method: 'POST',
+        headers: { 'x-scf-timeout': '20000', 'x-scf-request-id': 'req-1' },
+        body: JSON.stringify({ Type: 'Timer', TriggerName: 't', Time: new Date().toISOString(), Message: '' }),
+      });
+      assert.equal(res.status, 200);
+      const summary = (await res.json()) as Summary;
+      assert.deepEqual(summary.results.map((x) => [x.function, x.monitor, x.ok]), [['pagePerf', 'home', true]]);
+      assert.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { closedPort, httpServer, type Running } from '../dev/standins/servers';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
@@ -82,7 +82,10 @@ let count = 0;
 function dir(files: Record<string, string> = {}): string {
   const d = join(tmp, `d${++count}`);
   mkdirSync(d, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(d, name)), { recursive: true });
+    writeFileSync(join(d, name), text);
+  }
   return d;
 }
 
@@ -155,7 +158,7 @@ describe('validate', () => {
 
   const bad: Array<[string, string, string[]]> = [
     ['an invalid URL', 'monitors:\n  - name: web\n    type: http\n    url: "not a url"\n', [':4:10: monitors[0].url: not a valid URL']],
-    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep)']],
+    ['an unknown type', 'monitors:\n  - { name: x, type: ftp }\n', ['monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep, page)']],
     [
       'duplicate names',
       `monitors:\n${tcpMon('db', 1)}${tcpMon('db', 2)}`,
@@ -197,7 +200,21 @@ describe('validate', () => {
     const cwd = dir();
     const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 6 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep)\n`), r.stdout);
+    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 7 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep, 1 page)\n`), r.stdout);
+  });
+
+  test("pagePerf's timeout is read from deploy/page/serverless.yml (the image function's), not the zip deploy's", async () => {
+    const page = 'monitors:\n  - { name: home, type: page, url: "http://127.0.0.1:1/" }\n';
+    const zip = 'component: multi-scf\ninputs:\n  timeout: 900\n';
+    const cwd = dir({ 'm.yaml': page, 'serverless.yml': zip, 'deploy/page/serverless.yml': 'component: scf\ninputs:\n  timeout: 20\n' });
+    const r = await cli(['validate', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: pagePerf: timeout 20 s in deploy\/page\/serverless\.yml is shorter than its monitors' worst case 176 s/);
+    // The project's own image deploy file fits the defaults.
+    const own = dir({ 'm.yaml': page, 'deploy/page/serverless.yml': readFileSync(join(ROOT, 'deploy', 'page', 'serverless.yml'), 'utf8') });
+    const ok = await cli(['validate', '--config', 'm.yaml'], { cwd: own });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.doesNotMatch(ok.stderr, /pagePerf/);
   });
 
   describe('the function timeout in ./serverless.yml', () => {
@@ -440,7 +457,7 @@ describe('usage errors', () => {
 
   test('an unknown function: exit 2 naming the known ones', async () => {
     const r = await cli(['invoke', 'nosuchFunction'], { cwd: dir() });
-    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag, heartbeatCheck, sweep)');
+    assertCleanError(r, 'unknown function "nosuchFunction" (known: statusCheck, speedTest, kafkaLag, heartbeatCheck, sweep, pagePerf)');
   });
 
   test('a missing function name: exit 2 with usage', async () => {

@@ -7,6 +7,7 @@ import { heartbeatMonitor } from '../lib/monitors/heartbeat/schema';
 import { hostMonitor } from '../lib/monitors/host/schema';
 import { sweepMonitor } from '../lib/monitors/sweep/schema';
 import { tencentApiEntries } from '../lib/config/tencent-schema';
+import { pageMonitor } from '../lib/monitors/page/schema';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -125,7 +126,7 @@ describe('bad configs name the path and the reason', () => {
   test('an unknown type lists the known types', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: ftp, host: 127.0.0.1 }\n'),
-      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep)',
+      'monitors[0].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep, page)',
     );
   });
 
@@ -436,7 +437,7 @@ describe('bad configs name the path and the reason', () => {
       'monitors[0].extra: unknown key',
       'monitors[0].expect.bodyMatches: not a valid regular expression',
       'monitors[0].expect.what: unknown key',
-      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep)',
+      'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep, page)',
       'monitors[2].port: is required',
       'monitors[3].headers.X: environment variable NO_SUCH_VAR_XYZ is not set',
     ];
@@ -816,7 +817,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   test('monitors.example.yaml validates (token unset: its fallback applies; token set: used)', () => {
     const unset = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
-    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01', 'sweep:netsky-isp']);
+    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01', 'sweep:netsky-isp', 'page:home-page']);
     assert.equal((unset.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer ');
     const set = loadFullConfig({ configPath: EXAMPLE, env: { HOMEPAGE_TOKEN: 'tok' }, bundleDir: dir(), cwd: dir() });
     assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer tok');
@@ -855,7 +856,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
     // Keys that cannot be live in the example (a body on a GET, a CA file that does not exist)
     // are shown as commented-out lines instead.
-    const commentedOnly = new Set(['body', 'ca', 'dnsServers', 'period', 'readToken', 'pushgateway']);
+    const commentedOnly = new Set(['body', 'ca', 'dnsServers', 'period', 'readToken', 'pushgateway', 'executablePath', 'userAgent', 'dir']);
     const missing: string[] = [];
     const need = (where: string, obj: Record<string, unknown>, keys: string[]) => {
       for (const k of keys) {
@@ -887,6 +888,12 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     const apiKeys = new Set(Object.keys(tencentApiEntries));
     need('sweep.fanout', sweep.fanout as Record<string, unknown>, keysOf(sweepMonitor.entries.fanout).filter((k) => !apiKeys.has(k)));
     for (const k of apiKeys) if (!new RegExp(`^\\s*# .*\\b${k}\\b`, 'm').test(text)) missing.push(`sweep.fanout.${k}`);
+    const page = example.monitors.find((m) => m.type === 'page');
+    assert.ok(page, 'the example has a page monitor');
+    need('page', page, keysOf(pageMonitor));
+    need('page.expect', page.expect as Record<string, unknown>, keysOf(pageMonitor.entries.expect));
+    need('page.screenshot', page.screenshot as Record<string, unknown>, keysOf(pageMonitor.entries.screenshot));
+    need('page.viewport', page.viewport as Record<string, unknown>, keysOf(pageMonitor.entries.viewport));
     need('ingest', example.ingest as Record<string, unknown>, keysOf(configSchema.entries.ingest));
     need('history', example.history as Record<string, unknown>, keysOf(configSchema.entries.history));
     need('api', example.api as Record<string, unknown>, keysOf(configSchema.entries.api));
@@ -910,6 +917,9 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.equal(keysOf(heartbeatMonitor).length, 10);
     assert.equal(keysOf(hostMonitor).length, 9);
     assert.equal(keysOf(sweepMonitor).length, 18);
+    assert.equal(keysOf(pageMonitor).length, 15);
+    assert.equal(keysOf(pageMonitor.entries.expect).length, 14);
+    assert.deepEqual(keysOf(pageMonitor.entries.screenshot), ['onFailure', 'maxBytes', 'dir']);
     assert.equal(keysOf(httpMonitor).length, 21);
     assert.equal(keysOf(dnsMonitor).length, 11);
     assert.equal(keysOf(emailChannel).length, 15);

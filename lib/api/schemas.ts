@@ -12,8 +12,9 @@ import { ckafkaMonitor } from '../monitors/ckafka/schema';
 import { heartbeatMonitor } from '../monitors/heartbeat/schema';
 import { hostMonitor } from '../monitors/host/schema';
 import { sweepMonitor } from '../monitors/sweep/schema';
+import { pageMonitor } from '../monitors/page/schema';
 
-export const TYPE_SCHEMAS: readonly MonitorSchema[] = [httpMonitor, tcpMonitor, dnsMonitor, speedtestMonitor, ckafkaMonitor, heartbeatMonitor, hostMonitor, sweepMonitor] as unknown as MonitorSchema[];
+export const TYPE_SCHEMAS: readonly MonitorSchema[] = [httpMonitor, tcpMonitor, dnsMonitor, speedtestMonitor, ckafkaMonitor, heartbeatMonitor, hostMonitor, sweepMonitor, pageMonitor] as unknown as MonitorSchema[];
 
 export function schemaOfType(type: string): MonitorSchema | undefined {
   return TYPE_SCHEMAS.find((s) => s.entries.type.literal === type);

@@ -17,13 +17,20 @@ import { handleApi, type ApiOptions } from '../api/handler';
 import type { ScfContext, ScfEvent } from '../runtime/scf';
 import { heartbeatCheck } from './heartbeatCheck';
 import { kafkaLag } from './kafkaLag';
+import { pagePerf } from './pagePerf';
 import { speedTest } from './speedTest';
 import { statusCheck } from './statusCheck';
 import { sweep } from './sweep';
 
-export const FUNCTIONS = { statusCheck, speedTest, kafkaLag, heartbeatCheck, sweep } satisfies Record<string, FunctionDef>;
+export const FUNCTIONS = { statusCheck, speedTest, kafkaLag, heartbeatCheck, sweep, pagePerf } satisfies Record<string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;
+
+/**
+ * Functions deployed as SCF image functions (Chromium cannot run on SCF's zip runtime): the
+ * build puts them in dist-image/, never dist/, and `validate` reads deploy/page/serverless.yml for them.
+ */
+export const IMAGE_FUNCTIONS: readonly string[] = ['pagePerf'] satisfies FunctionName[];
 
 export function isFunctionName(name: string): name is FunctionName {
   return Object.hasOwn(FUNCTIONS, name);

@@ -18,4 +18,6 @@ export interface RunContext {
   event?: Readonly<Record<string, unknown>>;
   /** The directory of the config file, which files the config names are relative to. */
   configDir?: string;
+  /** The file store's folder when state is `type: file`: where files kept beside the records go (page screenshots). */
+  filesDir?: string;
 }

@@ -36,6 +36,12 @@ export const FAILURE_CODES = [
   'LATENCY_DEVIATION',
   'SWEEP_INCOMPLETE',
   'TARGETS_UNREADABLE',
+  'PAGE_TIMEOUT',
+  'SLOW_PAGE',
+  'PAGE_CONTENT',
+  'PAGE_REQUEST_FAILED',
+  'CONSOLE_ERROR',
+  'BROWSER_ERROR',
 ] as const;
 
 export type FailureCode = (typeof FAILURE_CODES)[number];

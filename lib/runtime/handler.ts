@@ -104,6 +104,7 @@ export async function runDefinedFunction(
       configDir: dirname(configPath),
       ...(event ? { event } : {}),
       ...(opts.now ? { now: opts.now } : {}),
+      ...(config.state.type === 'file' ? { filesDir: config.state.path } : {}),
     };
     const perMonitor = await runPool(
       monitors,

@@ -6,6 +6,7 @@
  * The CKafka client is here for another reason: every kafkaLag run needs it, but SCF's init
  * phase (the bundle's require) is kept to the handler's own code, and the SDK (with node-fetch,
  * bignumber.js, https-proxy-agent) is loaded by the first run that reads an instance.
+ * playwright-core (pagePerf) likewise: its require alone costs more than the handler's.
  */
 import { basename, join } from 'node:path';
 import { IN_BUNDLE } from './bundle';
@@ -17,8 +18,15 @@ export const LAZY_MODULES = {
   nodemailer: 'nodemailer',
   smsClient: 'tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client',
   ckafkaClient: 'tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_client',
+  playwright: 'playwright-core',
 } as const;
 export type LazyModule = keyof typeof LAZY_MODULES;
+
+/**
+ * Lazy modules built only into the image functions' folder (dist-image/, see scripts/build.ts):
+ * playwright-core is megabytes that no zip-deployed function uses.
+ */
+export const IMAGE_ONLY_LAZY: readonly LazyModule[] = ['playwright'];
 
 /** dist/lazy/<name>.js, seen from a function bundle (dist/) or from another lazy module (dist/lazy/). */
 export function lazyPath(name: string): string {
@@ -40,5 +48,7 @@ export function lazyRequire<T>(name: LazyModule): T {
       return require('tencentcloud-sdk-nodejs-sms/tencentcloud/services/sms/v20210111/sms_client') as T;
     case 'ckafkaClient':
       return require('tencentcloud-sdk-nodejs-ckafka/tencentcloud/services/ckafka/v20190819/ckafka_client') as T;
+    case 'playwright':
+      return require('playwright-core') as T;
   }
 }

@@ -9,10 +9,7 @@ import { takeSamples } from '../sampling';
 import { judge, type Judged } from '../verdict';
 import type { RunContext } from '../context';
 import { redactUrl } from '../../report/redact';
-
-export function statusText(ranges: readonly [number, number][]): string {
-  return ranges.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}-${hi}`)).join(', ');
-}
+import { statusText } from '../status';
 
 /** The page's <title>, to tell a WAF or load-balancer error page from the application's. */
 function pageTitle(body: string | undefined): string | undefined {

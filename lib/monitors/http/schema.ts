@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import { httpUrl, int, text } from '../../config/fields';
 import { dnsServerList, monitorBase, ratio, sampling } from '../../config/monitor-base';
+import { statusList } from '../status';
 
 const regexSource = v.pipe(
   v.string('must be a regular expression'),
@@ -13,35 +14,6 @@ const regexSource = v.pipe(
       return false;
     }
   }, 'not a valid regular expression'),
-);
-
-/** `200`, `"2xx"` or `"200-299"`; normalised to inclusive ranges. */
-const statusItem = v.union(
-  [
-    v.pipe(int(100, 599, 'an HTTP status code'), v.transform((n): [number, number] => [n, n])),
-    v.pipe(
-      v.string(),
-      v.regex(/^([1-5])xx$|^([1-5]\d\d)-([1-5]\d\d)$/, ''),
-      v.transform((s): [number, number] => {
-        const m = /^([1-5])xx$/.exec(s);
-        if (m) return [Number(m[1]) * 100, Number(m[1]) * 100 + 99];
-        const [lo, hi] = s.split('-').map(Number) as [number, number];
-        return [lo, hi];
-      }),
-      v.check(([lo, hi]) => lo <= hi, 'range must go from low to high'),
-    ),
-  ],
-  'must be a status code (200), a class ("2xx") or a range ("200-299")',
-);
-
-const statusList = v.pipe(
-  v.union(
-    [v.number(), v.string(), v.array(v.unknown())],
-    'must be a status code (200), a class ("2xx"), a range ("200-299") or a list of them',
-  ),
-  v.transform((s) => (Array.isArray(s) ? s : [s])),
-  v.array(statusItem),
-  v.minLength(1, 'must list at least one status'),
 );
 
 const httpExpect = v.strictObject({
