@@ -218,8 +218,10 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       port,
       // What the Agent sets: the request is written in one go, so no write waits on Nagle.
       noDelay: true,
-      lookup: timedLookup(m, t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal }) as never,
     };
+    const literal = isIP(host);
+    // net never looks an address up, so an IP needs no lookup of ours.
+    if (!literal) connectOpts.lookup = timedLookup(m, t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal }) as never;
     if (secure) {
       const sni = serverName(host, req.headers.host);
       if (sni) connectOpts.servername = sni;
@@ -265,7 +267,9 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       const sock = socket;
       sock.once('connect', () => {
         m.connect = now();
-        hop.remoteAddress = sock.remoteAddress;
+        // A dotted quad is what getpeername would say (a system call per check saved); names
+        // and IPv6 forms are asked for the address actually connected.
+        hop.remoteAddress = literal === 4 ? host : sock.remoteAddress;
         if (secure) phase = 'tls';
         else ready();
       });
@@ -509,7 +513,7 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
     obs.bodyTruncated = hop.bodyTruncated;
     // Healthy samples never pay to decode: the head is decoded only if a failure quotes it.
     if (hop.chunks) {
-      const bytes = Buffer.concat(hop.chunks);
+      const bytes = hop.chunks.length === 1 ? hop.chunks[0]! : Buffer.concat(hop.chunks);
       if (t.keepBody) obs.body = decodeBody(bytes, hop.charset);
       else obs.head = { bytes, charset: hop.charset };
     }
