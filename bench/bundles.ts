@@ -19,8 +19,8 @@ export interface Dists {
   channels: string;
   /** `plain` with the whole Tencent Cloud SDK bundled in. */
   baseline: string;
-  /** 1,000 http monitors for the throughput run. */
-  many: string;
+  /** The throughput runs' bundles: N http or tcp monitors, per concurrency (the same statusCheck.js). */
+  many: Record<'http' | 'tcp', Record<number, string>>;
 }
 
 /** A loopback port nothing listens on (bound, then released). */
@@ -43,7 +43,14 @@ async function buildWith(dir: string, name: string, config: object): Promise<str
   return out;
 }
 
-export async function buildDists(dir: string, targetPort: number, manyMonitors: number, concurrency: number, ca: string): Promise<Dists> {
+export async function buildDists(
+  dir: string,
+  target: { port: number; tcpPort: number },
+  checks: { http: number; tcp: number },
+  concurrencies: number[],
+  ca: string,
+): Promise<Dists> {
+  const targetPort = target.port;
   const url = `http://127.0.0.1:${targetPort}/`;
   const monitor = { name: 'local', type: 'http', url, samples: 1 };
   const plain = await buildWith(dir, 'plain', { monitors: [monitor] });
@@ -76,10 +83,20 @@ export async function buildDists(dir: string, targetPort: number, manyMonitors: 
     monitors: [monitor],
   });
 
-  const many = await buildWith(dir, 'many', {
-    concurrency,
-    monitors: Array.from({ length: manyMonitors }, (_, i) => ({ name: `m${i}`, type: 'http', url, samples: 1 })),
-  });
+  const many: Dists['many'] = { http: {}, tcp: {} };
+  const first = await buildWith(dir, 'many', { monitors: [monitor] });
+  for (const kind of ['http', 'tcp'] as const) {
+    for (const concurrency of concurrencies) {
+      const out = join(dir, `many-${kind}-${concurrency}`);
+      cpSync(first, out, { recursive: true });
+      const monitors = Array.from({ length: checks[kind] }, (_, i) =>
+        kind === 'http' ? { name: `m${i}`, type: 'http', url, samples: 1 } : { name: `m${i}`, type: 'tcp', host: '127.0.0.1', port: target.tcpPort, samples: 1 },
+      );
+      // What the build writes from a config with these monitors (the parsed config as JSON).
+      writeFileSync(join(out, 'monitors.json'), `${JSON.stringify({ concurrency, monitors }, null, 2)}\n`);
+      many[kind][concurrency] = out;
+    }
+  }
 
   // BASELINE: the same entry plus the whole SDK, with scripts/build.ts's options and externals.
   const baseline = join(dir, 'baseline');

@@ -1,15 +1,19 @@
 // The reference side of the throughput run, in a fresh `node` process: the least a client can
-// do per check, a bare http.get({agent:false}) (a new connection each, like the prober), body
-// read to the end, `concurrency` at a time. `rounds` rounds, all reported.
-// Reports on fd 3 each round's requests per second and this process's peak RSS.
-// Usage: node child-bare.js <port> <requests per round> <concurrency> <rounds>
+// do per check, `concurrency` at a time, `rounds` batches (the first JIT-cold, like a fresh
+// instance; the next like a warm one). http: a bare http.get({agent:false}) (a new connection
+// each, like the prober), body read to the end. tcp: a bare net.connect, destroyed on connect.
+// Reports on fd 3 each batch's checks per second and CPU time, and the peak RSS.
+// Usage: node child-bare.js <http|tcp> <port> <checks per batch> <concurrency> <rounds>
 'use strict';
+const cpuMs = (u) => (u.user + u.system) / 1000;
 const { writeSync } = require('node:fs');
 const { get } = require('node:http');
+const { connect } = require('node:net');
 
-const [port, count, concurrency, rounds] = process.argv.slice(2).map(Number);
+const kind = process.argv[2];
+const [port, count, concurrency, rounds] = process.argv.slice(3).map(Number);
 
-function one() {
+function http() {
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path: '/', agent: false }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}`));
@@ -19,7 +23,20 @@ function one() {
   });
 }
 
-async function round() {
+function tcp() {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve();
+    });
+    s.once('error', reject);
+  });
+}
+
+const one = kind === 'tcp' ? tcp : http;
+
+async function batch() {
   let next = 0;
   const worker = async () => {
     while (next < count) {
@@ -27,18 +44,17 @@ async function round() {
       await one();
     }
   };
+  const cpu = process.cpuUsage();
   const t = process.hrtime.bigint();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return count / (Number(process.hrtime.bigint() - t) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return { rate: count / (Number(process.hrtime.bigint() - t) / 1e9), cpuMs: (used.user + used.system) / 1000 };
 }
 
 async function main() {
-  const rates = [];
-  for (let i = 0; i < rounds; i++) {
-    const rate = await round();
-    rates.push(rate); // every round, the first (cold JIT) too: the parent decides what counts
-  }
-  writeSync(3, JSON.stringify({ rates, maxRssKb: process.resourceUsage().maxRSS }));
+  const batches = [];
+  for (let i = 0; i < rounds; i++) batches.push(await batch());
+  writeSync(3, JSON.stringify({ batches, totalCpuMs: cpuMs(process.cpuUsage()), maxRssKb: process.resourceUsage().maxRSS }));
 }
 
 main().catch((err) => {

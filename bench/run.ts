@@ -4,7 +4,10 @@
  * Loopback (127.0.0.1) only. The sections live beside this file:
  *   bundles.ts     builds the dist/ variants (ours, ours with channels, BASELINE with the SDK)
  *   cold.ts        cold require / cold invoke in fresh node processes (child-cold.js)
- *   throughput.ts  checks per second vs a bare http.get loop (child-throughput.js, child-bare.js)
+ *   throughput.ts  checks per second vs bare http.get / net.connect loops and blackbox_exporter,
+ *                  rotating rounds (child-throughput.js, child-bare.js, child-blackbox.js)
+ *   blackbox.ts    the peer: blackbox_exporter on 127.0.0.1 with a config in a temp dir
+ *   procstat.ts    the other tenants' share of the CPU, from /proc
  *   timing.ts      probeHttp's ttfbMs / downloadMs against a server that times itself
  *   alerting.ts    processAlerts to three slow channels vs the slowest channel alone
  */
@@ -16,28 +19,27 @@ import { makeCerts } from '../test/support/certs';
 import { measureAlerting, DELAYS } from './alerting';
 import { buildDists, bundleSizes } from './bundles';
 import { freshStateDirs, measureCold, type ColdResult } from './cold';
-import { measureThroughput } from './throughput';
+import { findBlackbox, startBlackbox } from './blackbox';
+import { measureThroughput, ratios, sideMedian, type Kind, type Run } from './throughput';
 import { BODY_MS, HEADER_MS, measureTiming } from './timing';
 import { kib, median, ms, percentile, say, type Row } from './util';
 
 const COLD_RUNS = 21;
-const MONITORS = 1000;
-const CONCURRENCY = 50;
-const THROUGHPUT_ROUNDS = 8;
-/** Rounds left out of the steady-state median: the JIT is still warming up. */
-const WARM_ROUNDS = 3;
+const CHECKS = { http: 1000, tcp: 2000 };
+const CONCURRENCIES = [20, 50];
+const THROUGHPUT_ROUNDS = 7;
 const TIMING_SAMPLES = 31;
 const ALERT_REPS = 11;
 
-const BUDGET = { requireMs: 40, invokeMs: 60, ratio: 0.8, rssMb: 128, timingErrMs: 3, alertOverheadMs: 50 };
+const BUDGET = { requireMs: 40, invokeMs: 60, ratio: 0.9, rssMb: 128, timingErrMs: 3, alertOverheadMs: 50 };
 const SCF_GB = 0.125; // a 128 MB function
 
 /** The loopback target of the cold invokes and the throughput run, in its own process. */
-function startTarget(): Promise<{ port: number; stop: () => void }> {
+function startTarget(): Promise<{ port: number; tcpPort: number; pid: number; stop: () => void }> {
   return new Promise((resolve, reject) => {
     const child = fork(join(__dirname, 'target-server.js'), { execArgv: [] });
     child.once('error', reject);
-    child.once('message', (m: { port: number }) => resolve({ port: m.port, stop: () => child.kill() }));
+    child.once('message', (m: { port: number; tcpPort: number }) => resolve({ ...m, pid: child.pid!, stop: () => child.kill() }));
   });
 }
 
@@ -82,10 +84,12 @@ async function main() {
   const states = freshStateDirs();
   const keptState = mkdtempSync(join(tmpdir(), 'scf-monitor-bench-kept-'));
   const rows: Row[] = [];
+  let runs: Run[] = [];
+  let peer: string | undefined;
   try {
     // 1. Bundles.
     say('building dist/ variants (ours x3, BASELINE with tencentcloud-sdk-nodejs)');
-    const dists = await buildDists(dir, target.port, MONITORS, CONCURRENCY, certs.ca);
+    const dists = await buildDists(dir, target, CHECKS, CONCURRENCIES, certs.ca);
     for (const b of bundleSizes(dists.plain)) rows.push({ what: `bytes: ${b.file}`, measured: `${b.bytes} B (${kib(b.bytes)})` });
     const baselineBytes = statSync(join(dists.baseline, 'statusCheck.js')).size;
     rows.push({ what: 'bytes: BASELINE statusCheck.js (+ whole tencentcloud-sdk-nodejs)', measured: `${baselineBytes} B (${kib(baselineBytes)})` });
@@ -125,60 +129,87 @@ async function main() {
       }),
     );
 
-    // 4 + 5. Throughput, peak RSS, SCF cost.
-    say(`throughput: ${MONITORS} monitors, concurrency ${CONCURRENCY}, ${THROUGHPUT_ROUNDS} rounds per side`);
-    const tp = measureThroughput({ dist: dists.many, port: target.port, monitors: MONITORS, concurrency: CONCURRENCY, rounds: THROUGHPUT_ROUNDS, warmRounds: WARM_ROUNDS });
-    const steady = `median of rounds ${WARM_ROUNDS + 1}-${THROUGHPUT_ROUNDS}`;
-    const rates = (xs: number[]) => `rounds ${xs.map((x) => x.toFixed(0)).join(', ')} /s`;
-    const secsPer1000 = 1000 / tp.ours.median;
+    // 4 + 5. Throughput beside the peer, peak RSS, SCF cost.
+    const bbFound = findBlackbox();
+    peer = bbFound ? `blackbox_exporter ${bbFound.version}` : undefined;
+    say(`throughput: http ${CHECKS.http} / tcp ${CHECKS.tcp} checks at ${CONCURRENCIES.join(' and ')}, ${THROUGHPUT_ROUNDS} rotating rounds; ${peer ?? 'blackbox_exporter not installed: no peer'}`);
+    runs = await measureThroughput({
+      kinds: ['http', 'tcp'],
+      concurrencies: CONCURRENCIES,
+      rounds: THROUGHPUT_ROUNDS,
+      checks: CHECKS,
+      dists: dists.many,
+      target,
+      ...(bbFound ? { blackbox: bbFound } : {}),
+    });
+    for (const kind of ['http', 'tcp'] as Kind[]) {
+      for (const c of CONCURRENCIES) {
+        const r = ratios(runs, kind, c);
+        const med = (side: 'ours' | 'bare' | 'blackbox', f: (x: Run) => number) => sideMedian(runs, kind, c, side, f);
+        const rate = (side: 'ours' | 'bare' | 'blackbox') => `${med(side, (x) => x.fresh)?.toFixed(0)} / ${med(side, (x) => x.warm)?.toFixed(0)}`;
+        const cpu = (side: 'ours' | 'bare' | 'blackbox') => `${med(side, (x) => x.cpuFresh * 1000)?.toFixed(0)} / ${med(side, (x) => x.cpuWarm * 1000)?.toFixed(0)} µs`;
+        const what = `${kind}, ${CHECKS[kind]} checks, concurrency ${c}`;
+        rows.push(
+          {
+            what: `${what}: ours / bare, fresh / warm instance (median of per-round ratios)`,
+            measured: `${r.median.bareFresh.toFixed(3)} / ${r.median.bareWarm.toFixed(3)}`,
+            budget: `≥ ${BUDGET.ratio}`,
+            over: r.median.bareFresh < BUDGET.ratio || r.median.bareWarm < BUDGET.ratio,
+            note: `checks/s fresh / warm, medians: ours ${rate('ours')}, bare ${rate('bare')}; CPU per check: ours ${cpu('ours')}, bare ${cpu('bare')}`,
+          },
+          {
+            // Each side is CPU-bound on a quiet machine, so this is the rate ratio it would see;
+            // on a busy one it moves far less than the rates do.
+            what: `${what}: bare's CPU per check / ours, fresh / warm (median of per-round ratios)`,
+            measured: `${cpuRatio(runs, kind, c, 'bare', (x) => x.cpuFresh)} / ${cpuRatio(runs, kind, c, 'bare', (x) => x.cpuWarm)}`,
+            note: 'what the rate ratio would be with a core to each side',
+          },
+          peer
+            ? {
+                what: `${what}: ours / blackbox_exporter, fresh / warm`,
+                measured: `${r.median.bbFresh!.toFixed(3)} / ${r.median.bbWarm!.toFixed(3)}`,
+                note: `blackbox checks/s ${rate('blackbox')}; CPU per check (exporter + its driver) ${cpu('blackbox')}`,
+              }
+            : { what: `${what}: ours / blackbox_exporter`, measured: 'not measured', note: 'blackbox_exporter is not installed (Debian: prometheus-blackbox-exporter)' },
+        );
+      }
+    }
+    const rssOurs = sideMedian(runs, 'http', 50, 'ours', (x) => x.rssMb)!;
+    const rssBb = sideMedian(runs, 'http', 50, 'blackbox', (x) => x.rssMb);
+    const secsPer1000 = 1000 / sideMedian(runs, 'http', 50, 'ours', (x) => x.warm)!;
     rows.push(
       {
-        what: `bare http.get({agent:false}), ${MONITORS} requests, concurrency ${CONCURRENCY} (${steady})`,
-        measured: `${tp.bare.median.toFixed(0)} /s`,
-        note: `${rates(tp.bare.rates)}; child peak RSS ${tp.bare.maxRssMb.toFixed(0)} MB`,
-      },
-      {
-        what: `statusCheck bundle, ${MONITORS} http monitors x 1 sample, concurrency ${CONCURRENCY} (${steady})`,
-        measured: `${tp.ours.median.toFixed(0)} checks/s`,
-        note: rates(tp.ours.rates),
-      },
-      { what: 'checks per second, ours / bare, warm instance', measured: tp.ratio.toFixed(3), budget: `≥ ${BUDGET.ratio}`, over: tp.ratio < BUDGET.ratio, note: steady },
-      {
-        what: 'checks per second, ours / bare, first round (a fresh instance)',
-        measured: tp.firstRatio.toFixed(3),
-        note: `${tp.ours.first.toFixed(0)} vs ${tp.bare.first.toFixed(0)} /s`,
-      },
-      {
-        what: `peak RSS of the ${MONITORS}-monitor run (bundle child, maxRSS)`,
-        measured: `${tp.ours.maxRssMb.toFixed(1)} MB`,
+        what: `peak RSS, ${CHECKS.http} http monitors at concurrency 50 (median over rounds)`,
+        measured: `${rssOurs.toFixed(1)} MB`,
         budget: upTo(BUDGET.rssMb, 'MB'),
-        over: tp.ours.maxRssMb > BUDGET.rssMb,
-        note: `over the child's life: require + ${THROUGHPUT_ROUNDS} runs of ${MONITORS} checks`,
+        over: rssOurs > BUDGET.rssMb,
+        note: `the bundle's child, maxRSS over require + 2 runs; bare http.get loop ${sideMedian(runs, 'http', 50, 'bare', (x) => x.rssMb)!.toFixed(1)} MB${rssBb !== undefined ? `; blackbox_exporter (VmHWM) ${rssBb.toFixed(1)} MB` : ''}`,
       },
       {
         what: 'SCF cost at 128 MB',
         measured: `${(SCF_GB * secsPer1000).toFixed(4)} GB-s per 1,000 checks`,
-        note: `0.125 GB x ${secsPer1000.toFixed(3)} s per 1,000 checks`,
+        note: `0.125 GB x ${secsPer1000.toFixed(3)} s per 1,000 http checks (warm, concurrency 50)`,
       },
     );
 
     // 6. Timing accuracy.
     say(`timing accuracy: ${TIMING_SAMPLES} sequential probeHttp samples`);
-    const tm = await measureTiming(TIMING_SAMPLES);
+    const bbTiming = bbFound ? await startBlackbox(bbFound) : undefined;
+    const tm = await measureTiming(TIMING_SAMPLES, bbTiming).finally(() => bbTiming?.stop());
     rows.push(
       {
         what: `ttfbMs vs server's actual header delay (${HEADER_MS} ms nominal), median abs error of ${tm.samples}`,
         measured: ms(tm.ttfbErrMs, 2),
         budget: upTo(BUDGET.timingErrMs, 'ms'),
         over: tm.ttfbErrMs > BUDGET.timingErrMs,
-        note: `medians: ttfbMs ${ms(tm.ttfbMs, 2)}, server ${ms(tm.serverHeaderMs, 2)}`,
+        note: `medians: ttfbMs ${ms(tm.ttfbMs, 2)}, server ${ms(tm.serverHeaderMs, 2)}${tm.blackbox ? `; blackbox_exporter "processing": error ${ms(tm.blackbox.ttfbErrMs, 2)} (median ${ms(tm.blackbox.ttfbMs, 2)})` : ''}`,
       },
       {
         what: `downloadMs vs server's actual body delay (${BODY_MS} ms nominal), median abs error of ${tm.samples}`,
         measured: ms(tm.downloadErrMs, 2),
         budget: upTo(BUDGET.timingErrMs, 'ms'),
         over: tm.downloadErrMs > BUDGET.timingErrMs,
-        note: `medians: downloadMs ${ms(tm.downloadMs, 2)}, server ${ms(tm.serverBodyMs, 2)}${tm.queued ? `; ${tm.queued} samples had server bytes queued` : ''}`,
+        note: `medians: downloadMs ${ms(tm.downloadMs, 2)}, server ${ms(tm.serverBodyMs, 2)}${tm.blackbox ? `; blackbox_exporter "transfer": error ${ms(tm.blackbox.downloadErrMs, 2)} (median ${ms(tm.blackbox.downloadMs, 2)})` : ''}${tm.queued ? `; ${tm.queued} samples had server bytes queued` : ''}`,
       },
     );
 
@@ -215,6 +246,10 @@ async function main() {
     '',
     table(rows),
     '',
+    `## Throughput rounds (${peer ?? 'no peer: blackbox_exporter is not installed'})`,
+    '',
+    roundsTable(runs, peer !== undefined),
+    '',
     '## Methods',
     '',
     NOTES,
@@ -224,11 +259,46 @@ async function main() {
   process.stdout.write(md);
 }
 
+/** Per round, the other side's CPU per check over ours; their median. */
+function cpuRatio(runs: Run[], kind: Kind, c: number, other: 'bare' | 'blackbox', f: (r: Run) => number): string {
+  const rounds = [...new Set(runs.map((r) => r.round))];
+  const at = (round: number, side: string) => runs.find((x) => x.round === round && x.kind === kind && x.concurrency === c && x.side === side);
+  const xs = rounds.map((r) => f(at(r, other)!) / f(at(r, 'ours')!));
+  return median(xs).toFixed(3);
+}
+
+function roundsTable(runs: Run[], withPeer: boolean): string {
+  const pct = (x: number | undefined) => (x === undefined ? '?' : `${(x * 100).toFixed(0)}%`);
+  const lines = [
+    `| round | kind, concurrency | ours fresh / warm (checks/s) | bare | ${withPeer ? 'blackbox | ' : ''}ours / bare | ${withPeer ? 'ours / blackbox | ' : ''}other tenants' CPU (ours, bare${withPeer ? ', blackbox' : ''} run) |`,
+    `|---|---|---|---|${withPeer ? '---|' : ''}---|${withPeer ? '---|' : ''}---|`,
+  ];
+  const keys = [...new Set(runs.map((r) => `${r.kind} ${r.concurrency}`))];
+  for (const key of keys) {
+    const [kind, c] = key.split(' ') as [Kind, string];
+    const r = ratios(runs, kind, Number(c));
+    for (const pr of r.perRound) {
+      const at = (side: string) => runs.find((x) => x.round === pr.round && x.kind === kind && x.concurrency === Number(c) && x.side === side);
+      const fw = (x: Run | undefined) => (x ? `${x.fresh.toFixed(0)} / ${x.warm.toFixed(0)}` : '');
+      lines.push(
+        `| ${pr.round} | ${kind}, ${c} | ${fw(at('ours'))} | ${fw(at('bare'))} | ${withPeer ? `${fw(at('blackbox'))} | ` : ''}${pr.bareFresh.toFixed(2)} / ${pr.bareWarm.toFixed(2)} | ${
+          withPeer ? `${pr.bbFresh!.toFixed(2)} / ${pr.bbWarm!.toFixed(2)} | ` : ''
+        }${pr.others.slice(0, withPeer ? 3 : 2).map(pct).join(', ')} |`,
+      );
+    }
+    const m = r.median;
+    lines.push(
+      `| **median** | ${kind}, ${c} | | | ${withPeer ? '| ' : ''}**${m.bareFresh.toFixed(2)} / ${m.bareWarm.toFixed(2)}** | ${withPeer ? `**${m.bbFresh!.toFixed(2)} / ${m.bbWarm!.toFixed(2)}** | ` : ''} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 const NOTES = `- **Bundles**: built by \`buildAll\` (scripts/build.ts) into a temporary dist/; sizes of every function bundle and every dist/lazy file. BASELINE is the same statusCheck entry plus \`import 'tencentcloud-sdk-nodejs'\` (the whole SDK), built by esbuild with scripts/build.ts's options (bundle, node20, cjs, minify, \`__SCF_BUNDLE__\` true, the same lazy externals) and put beside the same monitors.json.
 - **Cold require / cold invoke**: ${COLD_RUNS} fresh \`node\` processes per variant (after one untimed process each), variants interleaved. Each process times with hrtime, inside itself, the \`require\` of statusCheck.js, then require + one \`main_handler\` call (timer event) that checks one loopback target (another process, answering at once) with 1 sample; node's own boot is not counted. Require and invoke figures come from the same processes. Every run is checked to be healthy with no alert and no delivery; "dist/lazy loaded" lists what any of the processes had in \`require.cache\` from dist/lazy afterwards. (b) has three channels on loopback ports nothing listens on (never contacted, since nothing is sent) and a file state store: with channels configured, alerting runs even when healthy, so the run reads (and, on an empty store, writes) the incident state.
-- **Checks per second**: both sides in fresh child processes against the same loopback server (bench/target-server.js, a third process): the bundle, whose monitors.json holds ${MONITORS} http monitors with \`samples: 1\` and \`concurrency: ${CONCURRENCY}\`, calls \`main_handler\` ${THROUGHPUT_ROUNDS} times; the bare side runs ${THROUGHPUT_ROUNDS} rounds of ${MONITORS} \`http.get({agent:false})\` at ${CONCURRENCY} at a time, body read to the end. Rates are checks (requests) per second of each round. The JIT keeps warming up for several rounds of 1,000 checks on both sides, so the warm-instance ratio compares the medians of rounds ${WARM_ROUNDS + 1}-${THROUGHPUT_ROUNDS}, and the first-round ratio what a fresh instance's first invocation sees. The bundle's stdout (one JSON line per result) goes to /dev/null. Peak RSS is \`process.resourceUsage().maxRSS\` of the bundle's child.
-- **SCF cost**: 0.125 GB x seconds per 1,000 checks at the median rate, i.e. GB-seconds billed for 1,000 checks by a 128 MB function, ignoring the per-invocation minimum and cold starts.
-- **Timing accuracy**: ${TIMING_SAMPLES} sequential \`probeHttp\` samples (from source, in the bench process, after one untimed sample) against bench/timing-server.js in another process, which holds the response headers ${HEADER_MS} ms, sends them alone (\`flushHeaders\`), holds the body ${BODY_MS} ms more, and records with hrtime what it actually did: header delay = request parsed ('request' event) -> headers handed to the kernel; body delay = headers handed to the kernel -> body handed to the kernel (\`res.end\` returned); the bench reads these from \`/timings\` afterwards. In lib/probes/http.ts \`ttfbMs\` = first 'data' event on the socket after connect (or the 'response' event, if earlier) minus the later of the request's 'finish' event (request handed to the socket) and connect/secureConnect; \`downloadMs\` = the end of the exchange (the response's 'end', or the decoder's 'end' for a compressed body) minus that first byte. So ttfbMs brackets the server's header delay plus one loopback round trip and the client's event-loop latency, and downloadMs brackets the gap between the header bytes and the last body byte; the error is the median of |client - server| over the pairs.
+- **Checks per second**: ${THROUGHPUT_ROUNDS} rounds; each round runs every side once per kind and concurrency (${CONCURRENCIES.join(' and ')}), starting with a different side each round, against the same loopback targets (bench/target-server.js, a process of its own: an HTTP server answering \`ok\` at once, a TCP port that accepts and closes). **ours**: a fresh \`node\` process requires the statusCheck bundle, whose monitors.json holds ${CHECKS.http} http (or ${CHECKS.tcp} tcp) monitors with \`samples: 1\` and that \`concurrency\`, and calls \`main_handler\` twice: the first call is a fresh instance's invocation, the second a warm one's. **bare**: a fresh process runs two batches of the same number of bare \`http.get({agent:false})\` (body read to the end) or \`net.connect\` (destroyed on connect), the same number at a time. **blackbox** (when \`prometheus-blackbox-exporter\` or \`blackbox_exporter\` is on the PATH): a fresh exporter per run, listening on 127.0.0.1 only with a config the bench writes to a temporary directory (modules http_2xx and tcp_connect, ip4), driven by a node process through \`GET /probe\` on kept-alive connections as Prometheus would scrape it, every answer checked for \`probe_success 1\`; its two batches are its fresh and warm figures. Ratios are taken within a round, and the table gives the medians of the per-round ratios. CPU per check is the side's user + system time in the batch (for blackbox, the exporter's /proc figure shared between the batches by their rates, plus its driver's). **Other tenants' CPU** is, for each run, the machine's busy time from /proc/stat minus what our processes used in it (the side's processes, the target server, the bench itself), as a share of the machine's capacity (2 cores = 100%): a run above about 10% was slowed by someone else's work. The bundle's stdout (one JSON line per result) goes to /dev/null. Peak RSS: \`process.resourceUsage().maxRSS\` of the bundle's and the bare loop's child; the exporter's VmHWM.
+- **SCF cost**: 0.125 GB x seconds per 1,000 checks at the median warm rate (http, concurrency 50), i.e. GB-seconds billed for 1,000 checks by a 128 MB function, ignoring the per-invocation minimum and cold starts.
+- **Timing accuracy**: ${TIMING_SAMPLES} sequential \`probeHttp\` samples (and as many blackbox_exporter probes, when installed, whose \`probe_http_duration_seconds\` phases \"processing\" and \"transfer\" are compared the same way) (from source, in the bench process, after one untimed sample) against bench/timing-server.js in another process, which holds the response headers ${HEADER_MS} ms, sends them alone (\`flushHeaders\`), holds the body ${BODY_MS} ms more, and records with hrtime what it actually did: header delay = request parsed ('request' event) -> headers handed to the kernel; body delay = headers handed to the kernel -> body handed to the kernel (\`res.end\` returned); the bench reads these from \`/timings\` afterwards. In lib/probes/http.ts \`ttfbMs\` = first 'data' event on the socket after connect (or the 'response' event, if earlier) minus the later of the request's 'finish' event (request handed to the socket) and connect/secureConnect; \`downloadMs\` = the end of the exchange (the response's 'end', or the decoder's 'end' for a compressed body) minus that first byte. So ttfbMs brackets the server's header delay plus one loopback round trip and the client's event-loop latency, and downloadMs brackets the gap between the header bytes and the last body byte; the error is the median of |client - server| over the pairs.
 - **Alert dispatch**: the stand-ins of test/support (WeCom robot; DingTalk robot with 加签 secret and a keyword; smtp-server with STARTTLS before AUTH, its certificate signed by a test CA given to the email channel as \`ca\`) run in another process (bench/alert-peers.ts), each behind bench/delay-proxy.ts, a loopback TCP proxy that holds the server's first bytes on each connection (the HTTP response, the SMTP greeting) for a fixed time: wecom +${DELAYS.wecom} ms, dingtalk +${DELAYS.dingtalk} ms, email +${DELAYS.email} ms. Grouped: \`processAlerts\` (from source, file store in a new empty directory each repetition, so each is a new incident and alert) for one failing monitor whose alert goes to the three channels; every delivery is checked to have succeeded and the stand-ins to have accepted every message. Alone: \`channel.send\` of each channel with the notice it got in the (untimed) warm-up run. The email channel's own time (beyond its +${DELAYS.email} ms) is mostly the stand-in's: smtp-server waits 100 ms before its greeting to catch clients that talk too early; the TLS context for the \`ca\` (every public root plus it, 20-40 ms of CPU to build) is made once per process (lib/probes/trust.ts) and so falls in the warm-up run. The slowest channel is the one with the highest median alone; overhead = grouped median - that median. ${ALERT_REPS} repetitions, interleaved.
 - Budgets are printed beside the figures; **OVER** marks a median past its budget. Nothing fails on a budget.`;
 

@@ -13,6 +13,7 @@ import { fork } from 'node:child_process';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { probeHttp, type HttpTarget } from '../lib/probes/http';
+import { probeOnce, type Blackbox } from './blackbox';
 import { median } from './util';
 
 export const HEADER_MS = 100;
@@ -36,6 +37,8 @@ export interface TimingAccuracy {
   serverBodyMs: number;
   /** Samples where the server could not hand its bytes to the kernel at once (should be 0). */
   queued: number;
+  /** blackbox_exporter's phases against the same server, when it runs: processing ~ ttfb, transfer ~ download. */
+  blackbox?: { samples: number; ttfbErrMs: number; downloadErrMs: number; ttfbMs: number; downloadMs: number };
 }
 
 function startServer(): Promise<{ port: number; stop: () => void }> {
@@ -56,7 +59,7 @@ function getJson<T>(port: number, path: string): Promise<T> {
   });
 }
 
-export async function measureTiming(samples: number): Promise<TimingAccuracy> {
+export async function measureTiming(samples: number, blackbox?: Blackbox): Promise<TimingAccuracy> {
   const server = await startServer();
   try {
     const target = (id: string): HttpTarget => ({
@@ -81,6 +84,16 @@ export async function measureTiming(samples: number): Promise<TimingAccuracy> {
       if (o.error || o.statusCode !== 200) throw new Error(`timing probe ${i} failed: ${JSON.stringify(o.error ?? o.statusCode)}`);
       client.push({ ttfbMs: o.timings.ttfbMs, downloadMs: o.timings.downloadMs });
     }
+    const peer: { ttfbMs: number; downloadMs: number }[] = [];
+    if (blackbox) {
+      const url = (id: string) => `http://127.0.0.1:${server.port}/probe?id=${id}`;
+      await probeOnce(blackbox, 'http_2xx', url('bb-warmup'));
+      for (let i = 0; i < samples; i++) {
+        const o = await probeOnce(blackbox, 'http_2xx', url(`bb${i}`));
+        if (!o.ok) throw new Error(`blackbox timing probe ${i} failed`);
+        peer.push({ ttfbMs: o.processingMs, downloadMs: o.transferMs });
+      }
+    }
     const records = await getJson<Record<string, ServerRecord>>(server.port, '/timings');
     const pairs = client.map((c, i) => {
       const s = records[String(i)];
@@ -96,8 +109,24 @@ export async function measureTiming(samples: number): Promise<TimingAccuracy> {
       serverHeaderMs: median(pairs.map(({ s }) => s.headerMs)),
       serverBodyMs: median(pairs.map(({ s }) => s.bodyMs)),
       queued: pairs.filter(({ s }) => s.headersQueued !== 0 || s.bodyQueued !== 0).length,
+      ...(blackbox ? { blackbox: peerAccuracy(peer, records) } : {}),
     };
   } finally {
     server.stop();
   }
+}
+
+function peerAccuracy(peer: { ttfbMs: number; downloadMs: number }[], records: Record<string, ServerRecord>) {
+  const pairs = peer.map((c, i) => {
+    const s = records[`bb${i}`];
+    if (!s) throw new Error(`timing server has no record for blackbox probe ${i}`);
+    return { c, s };
+  });
+  return {
+    samples: pairs.length,
+    ttfbErrMs: median(pairs.map(({ c, s }) => Math.abs(c.ttfbMs - s.headerMs))),
+    downloadErrMs: median(pairs.map(({ c, s }) => Math.abs(c.downloadMs - s.bodyMs))),
+    ttfbMs: median(pairs.map(({ c }) => c.ttfbMs)),
+    downloadMs: median(pairs.map(({ c }) => c.downloadMs)),
+  };
 }

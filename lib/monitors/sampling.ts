@@ -22,7 +22,8 @@ export async function takeSamples<S>(
   const samples: S[] = [];
   const start = performance.now();
   for (let i = 0; i < count; i++) {
-    await sleep(start + i * intervalMs - performance.now(), signal);
+    // The first sample starts at once: no timer, no promise to wait on.
+    if (i > 0) await sleep(start + i * intervalMs - performance.now(), signal);
     if (signal.aborted) return { samples, cut: 'between' };
     const sample = await take();
     if (signal.aborted) return { samples, cut: 'during' };

@@ -6,8 +6,8 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Socket } from 'node:net';
-import type { ConnectionOptions, TLSSocket } from 'node:tls';
+import { connect as netConnect, isIP, type Socket, type TcpNetConnectOpts } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsConnectOptions, type TLSSocket } from 'node:tls';
 import * as zlib from 'node:zlib';
 import { CONNECT_PHASE_CODES } from '../report/codes';
 import { classifyError, type Phase } from './classify';
@@ -158,6 +158,22 @@ function decoderFor(encoding: string | undefined): zlib.Gunzip | zlib.Inflate | 
   }
 }
 
+/**
+ * The TLS server name, as node's https Agent picks it: the URL's host, or for an IP address
+ * the Host header's name when the monitor sets one (checking one backend of a site by its
+ * address); never an IP address.
+ */
+function serverName(host: string, hostHeader: string | undefined): string | undefined {
+  let name = host;
+  if (isIP(host) && hostHeader) {
+    if (hostHeader.startsWith('[')) {
+      const close = hostHeader.indexOf(']');
+      name = close === -1 ? hostHeader : hostHeader.slice(1, close);
+    } else name = hostHeader.split(':', 1)[0]!;
+  }
+  return isIP(name) ? undefined : name;
+}
+
 function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<Hop> {
   return new Promise((resolve) => {
     const { url } = req;
@@ -193,22 +209,36 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
     };
     const onAbort = () => finish({ code: 'DEADLINE', message: 'stopped at the function deadline' });
 
-    const options: https.RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
-      ...(url.username || url.password ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` } : {}),
-      protocol: url.protocol,
+    // The socket is ours, handed to the request through createConnection: no per-request
+    // Agent (what `agent: false` builds, with its maps, listeners and option copies), and our
+    // phase listeners sit on the socket from its first event.
+    let socket: Socket | undefined;
+    const connectOpts: TcpNetConnectOpts & TlsConnectOptions = {
+      host,
+      port,
+      // What the Agent sets: the request is written in one go, so no write waits on Nagle.
+      noDelay: true,
+    };
+    const literal = isIP(host);
+    // net never looks an address up, so an IP needs no lookup of ours.
+    if (!literal) connectOpts.lookup = timedLookup(m, t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal }) as never;
+    if (secure) {
+      const sni = serverName(host, req.headers.host);
+      if (sni) connectOpts.servername = sni;
+      connectOpts.rejectUnauthorized = !t.insecure; // insecure: the monitor opted out of verification
+      if (t.ca) connectOpts.secureContext = contextWithCa(t.ca);
+    }
+    const options: http.RequestOptions = {
       hostname: host,
       port,
+      // Without an Agent node would put the port in every Host header.
+      defaultPort: secure ? 443 : 80,
       path: `${url.pathname}${url.search}`,
       method: req.method,
       headers: req.headers,
-      agent: false,
-      lookup: timedLookup(m, t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal }) as never,
+      createConnection: () => (socket = secure ? tlsConnect(connectOpts) : netConnect(connectOpts)),
     };
-    if (secure) {
-      options.servername = /^[\d.]+$|:/.test(host) ? undefined : host;
-      options.rejectUnauthorized = !t.insecure; // insecure: the monitor opted out of verification
-      if (t.ca) options.secureContext = contextWithCa(t.ca);
-    }
+    if (url.username || url.password) options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
     const request = (secure ? https : http).request(options);
 
     const connectTimer = setTimeout(() => {
@@ -233,17 +263,20 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       }, t.readTimeoutMs);
     };
 
-    request.on('socket', (socket: Socket) => {
-      socket.once('connect', () => {
+    if (socket) {
+      const sock = socket;
+      sock.once('connect', () => {
         m.connect = now();
-        hop.remoteAddress = socket.remoteAddress;
+        // A dotted quad is what getpeername would say (a system call per check saved); names
+        // and IPv6 forms are asked for the address actually connected.
+        hop.remoteAddress = literal === 4 ? host : sock.remoteAddress;
         if (secure) phase = 'tls';
         else ready();
       });
       if (secure) {
-        socket.once('secureConnect', () => {
+        sock.once('secureConnect', () => {
           m.secure = now();
-          const cert = (socket as TLSSocket).getPeerCertificate();
+          const cert = (sock as TLSSocket).getPeerCertificate();
           if (cert?.valid_to) {
             const validTo = new Date(cert.valid_to);
             hop.cert = {
@@ -255,14 +288,15 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
           ready();
         });
       }
+      // Before the http client's own 'data' listener, which it adds once the socket is its.
       const onData = () => {
         if (m.connect === undefined) return;
         if (secure && m.secure === undefined) return;
         m.firstByte = now();
-        socket.removeListener('data', onData);
+        sock.removeListener('data', onData);
       };
-      socket.prependListener('data', onData);
-    });
+      sock.prependListener('data', onData);
+    }
 
     request.on('finish', () => {
       m.wrote = now();
@@ -479,7 +513,7 @@ export const probeHttp: Prober<HttpTarget, HttpObservation> = async (t, signal) 
     obs.bodyTruncated = hop.bodyTruncated;
     // Healthy samples never pay to decode: the head is decoded only if a failure quotes it.
     if (hop.chunks) {
-      const bytes = Buffer.concat(hop.chunks);
+      const bytes = hop.chunks.length === 1 ? hop.chunks[0]! : Buffer.concat(hop.chunks);
       if (t.keepBody) obs.body = decodeBody(bytes, hop.charset);
       else obs.head = { bytes, charset: hop.charset };
     }

@@ -2,7 +2,7 @@
  * One TCP connect measurement (the seed's inside/outside connectivity check): resolve,
  * connect, close. Attempts are retried like the HTTP prober's connection attempts.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import { classifyError } from './classify';
 import { timedLookup, type LookupMarks } from './lookup';
 import type { DnsServerAddress } from './dns';
@@ -63,10 +63,13 @@ function attempt(t: TcpTarget, signal: AbortSignal): Promise<Attempt> {
     if (signal.aborted) return onAbort();
     stopWaiting = whenAborted(signal, onAbort);
     const via = t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal };
-    socket = connect({ host, port: t.port, lookup: timedLookup(marks, via) as never });
+    const literal = isIP(host);
+    // net never looks an address up, and a dotted quad is what getpeername would say: an IP
+    // target costs no lookup closure and no system call beyond the connect.
+    socket = connect(literal ? { host, port: t.port } : { host, port: t.port, lookup: timedLookup(marks, via) as never });
     socket.once('connect', () => {
       const at = now();
-      finish({ remoteAddress: socket!.remoteAddress, connectMs: at - (marks.lookupEnd ?? t0) });
+      finish({ remoteAddress: literal === 4 ? host : socket!.remoteAddress, connectMs: at - (marks.lookupEnd ?? t0) });
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       const phase = marks.lookupStart !== undefined && marks.lookupEnd === undefined ? 'dns' : 'connect';

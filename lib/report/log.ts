@@ -20,7 +20,12 @@ export function setLogSink(next: Sink): void {
 }
 
 export function logJson(record: object): void {
-  pending += `${JSON.stringify(record)}\n`;
+  logLine(JSON.stringify(record));
+}
+
+/** A line already serialized (by JSON.stringify): the handler stringifies each record once. */
+export function logLine(json: string): void {
+  pending += `${json}\n`;
   if (!scheduled) {
     scheduled = true;
     setImmediate(flushLog);

@@ -20,11 +20,11 @@ import { loadChannel } from '../channels/load';
 import { moduleFor, type FunctionDef } from '../monitors/module';
 import { blameNetwork, checkCanary, type CanaryResult } from './canary';
 import { functionSchema } from './config';
-import { flushLog, logJson } from '../report/log';
+import { flushLog, logJson, logLine } from '../report/log';
 import type { ResultRecord } from '../report/record';
 import type { Summary } from './summary';
 import { judge } from '../monitors/verdict';
-import { scrubDeep, scrubText } from '../report/secrets';
+import { mayHoldSecret, scrubDeep, scrubText } from '../report/secrets';
 import { openStore } from '../state/open';
 import type { StateStore } from '../state/types';
 import { alertReserveMs, startDeadline } from '../util/deadline';
@@ -91,7 +91,15 @@ export async function runDefinedFunction(
     // The one door from a target into the run: every record is blanked here, before it is
     // logged, judged, stored or quoted in an alert.
     const finish = async (r: ResultRecord) => {
-      const record = scrubDeep(canary ? blameNetwork(r, await canary) : r, secrets);
+      const judged = canary ? blameNetwork(r, await canary) : r;
+      // Serialized once, for the check and the log line alike; nearly every record has
+      // nothing to blank and is logged as it is.
+      const json = JSON.stringify(judged);
+      if (!mayHoldSecret(json, secrets)) {
+        logLine(json);
+        return judged;
+      }
+      const record = scrubDeep(judged, secrets);
       logJson(record);
       return record;
     };

@@ -54,12 +54,15 @@ function sampleRecord(o: HttpObservation, error: Reason | undefined): SampleReco
   return r;
 }
 
-/** One target per monitor, so the prober's parsed request is reused across samples and warm runs. */
-const targets = new WeakMap<HttpMonitor, HttpTarget>();
-function proberTarget(m: HttpMonitor): HttpTarget {
-  let target = targets.get(m);
-  if (target) return target;
-  target = {
+/**
+ * One target per monitor, so the prober's parsed request is reused across samples and warm
+ * runs; and the URL as records show it, worked out once.
+ */
+const targets = new WeakMap<HttpMonitor, { target: HttpTarget; shown: string }>();
+function proberTarget(m: HttpMonitor): { target: HttpTarget; shown: string } {
+  let known = targets.get(m);
+  if (known) return known;
+  const target: HttpTarget = {
     url: m.url,
     method: m.method,
     headers: m.headers,
@@ -75,15 +78,16 @@ function proberTarget(m: HttpMonitor): HttpTarget {
     keepBody: m.expect.bodyContains !== undefined || m.expect.bodyMatches !== undefined,
     ...(m.dnsServers ? { dnsServers: m.dnsServers.flatMap((s) => parseDnsServer(s) ?? []) } : {}),
   };
-  targets.set(m, target);
-  return target;
+  known = { target, shown: redactUrl(m.url) };
+  targets.set(m, known);
+  return known;
 }
 
 export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRecord> {
   const timestamp = new Date().toISOString();
   const started = performance.now();
   const bodyRegex = m.expect.bodyMatches === undefined ? undefined : new RegExp(m.expect.bodyMatches);
-  const target = proberTarget(m);
+  const { target, shown } = proberTarget(m);
   const { samples, cut } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeHttp(target, ctx.signal));
 
   const judged: Judged[] = [];
@@ -115,7 +119,7 @@ export async function runHttp(m: HttpMonitor, ctx: RunContext): Promise<ResultRe
     function: ctx.functionName,
     monitor: m.name,
     type: m.type,
-    target: redactUrl(m.url),
+    target: shown,
     ...verdict,
     durationMs: roundMs(performance.now() - started),
     ...(cert ? { cert } : {}),
