@@ -47,11 +47,15 @@ describe('detail tables in alerts', () => {
     assert.match(ding.markdown.text, /^ {2}- 广东深圳 · 电信 · 4210$/m);
   });
 
-  test('a resolved notice carries no table, and ckafka notices show no success-rate numbers', () => {
+  test('a resolved notice carries no table, and ckafka (or heartbeat) notices show no success-rate numbers', () => {
     assert.equal(viewNotice(notice({ kind: 'resolved' }), 'en').table, undefined);
     assert.ok(viewNotice(notice(), 'en').table);
     const fields = (n: Notice) => viewNotice(n, 'en').fields.map(([l]) => l);
     assert.ok(fields(notice()).includes('Numbers'));
-    assert.ok(!fields(notice({ type: 'ckafka' })).includes('Numbers'));
+    // What a ckafka or heartbeat record carries: one judgment, no time.
+    const judged = { samples: 1, successes: 0, successRate: 0 };
+    assert.ok(!fields(notice({ type: 'ckafka', stats: judged })).includes('Numbers'));
+    assert.ok(!fields(notice({ type: 'heartbeat', stats: judged })).includes('Numbers'));
+    assert.ok(fields(notice({ type: 'http', stats: { ...judged, meanMs: 12 } })).includes('Numbers'), 'one timed sample still shows');
   });
 });
