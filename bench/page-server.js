@@ -18,6 +18,13 @@ const PAGES = {
   '/late.svg': ['image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#0a0"/></svg>'],
   '/favicon.ico': ['image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg"/>'],
 };
+// The same pages with nothing held, for the difference measurement: what a timing adds when
+// the delay is there, against the delay itself, with the browser's own work taken out.
+PAGES['/h0'] = PAGES['/h100'];
+PAGES['/async0'] = ['text/html', html('<h1>Load held</h1><script async src="/hold0.js"></script>')];
+PAGES['/hold0.js'] = PAGES['/hold.js'];
+PAGES['/image0'] = ['text/html', html('<h1>Late image</h1><img src="/late0.svg" width="40" height="40">')];
+PAGES['/late0.svg'] = PAGES['/late.svg'];
 
 const server = http.createServer((req, res) => {
   const path = req.url.split('?')[0];

@@ -117,21 +117,29 @@ async function main(): Promise<void> {
     const l = await launchChromium(chromiumPath(undefined), 20_000);
     const errors: Record<string, number[]> = {};
     const add = (k: string, e: number) => (errors[k] ??= []).push(e);
+    /** Held minus unheld twin, against the hold: the measurement's own error, the browser's work cancelled. */
+    const diffs: Record<string, number[]> = {};
+    const addDiff = (k: string, e: number) => (diffs[k] ??= []).push(e);
     const holds = async () => (await (await fetch(url('/holds'))).json()) as { path: string; heldMs: number }[];
     try {
       await takePageSample(l.browser, monitor('/simple'), { wantScreenshot: false });
       for (let i = 0; i < SAMPLES; i++) {
-        for (const [page, held, pairs] of [
-          ['/h100', '/h100', ['requestMs', 'domReadyMs', 'onloadMs', 'blankScreenMs']],
-          ['/async', '/hold.js', ['onloadMs']],
-          ['/image', '/late.svg', ['onloadMs']],
+        for (const [page, twin, held, pairs] of [
+          ['/h100', '/h0', '/h100', ['requestMs', 'domReadyMs', 'onloadMs', 'blankScreenMs']],
+          ['/async', '/async0', '/hold.js', ['onloadMs']],
+          ['/image', '/image0', '/late.svg', ['onloadMs']],
         ] as const) {
           const before = (await holds()).length;
           const o = await takePageSample(l.browser, monitor(page), { wantScreenshot: false });
           if (o.error) throw new Error(`${page}: ${JSON.stringify(o.error)}`);
           const h = (await holds()).slice(before).find((x) => x.path === held);
           if (!h) throw new Error(`${page}: no hold recorded for ${held}`);
-          for (const k of pairs) add(`${page} ${k} vs ${held} held`, o.timings[k]! - h.heldMs);
+          const z = await takePageSample(l.browser, monitor(twin), { wantScreenshot: false });
+          if (z.error) throw new Error(`${twin}: ${JSON.stringify(z.error)}`);
+          for (const k of pairs) {
+            add(`${page} ${k} vs ${held} held`, o.timings[k]! - h.heldMs);
+            addDiff(`${page} ${k} minus ${twin} ${k}, vs ${held} held`, o.timings[k]! - z.timings[k]! - h.heldMs);
+          }
         }
       }
     } finally {
@@ -147,6 +155,16 @@ async function main(): Promise<void> {
     say(`Median |error| over all: **${fmt(median(all))} ms** (target <= 10 ms); p95 ${fmt(percentile(all, 95))} ms.`);
     say('The error of requestMs is the measurement itself; the others include the browser\'s own work');
     say('(parsing, the sub-request, the first frame), which a real onload or blank screen includes too.');
+    say('');
+    const allDiffs = Object.values(diffs).flat().map(Math.abs);
+    say(`## Accuracy of the delay itself: held page minus its unheld twin (sampled right after), against the hold`);
+    say('');
+    say('| timing | median error ms | p95 error ms |');
+    say('|---|---|---|');
+    for (const [k, es] of Object.entries(diffs)) say(`| ${k} | ${fmt(median(es.map(Math.abs)))} | ${fmt(percentile(es.map(Math.abs), 95))} |`);
+    say('');
+    say(`Median |error| over all: **${fmt(median(allDiffs))} ms** (target <= 10 ms): how far a delay the page gains shows up`);
+    say('in the timings, with the browser\'s constant work (the same on both pages) taken out.');
   } finally {
     server.kill();
     rmSync(profiles, { recursive: true, force: true });
