@@ -28,8 +28,8 @@ export function siteUrl(m: SpeedtestMonitor): string {
   return m.url ?? `https://${m.host}/`;
 }
 
-// Each provider is loaded on first use, so a bundle's cold start pays for neither cheerio and
-// axios nor the SCF SDK until a monitor needs them. require, not import(): the CLI runs the
+// Each provider is loaded on first use, so a bundle's cold start pays for neither cheerio nor
+// the SCF SDK and CAT's CommonClient until a monitor needs them. require, not import(): the CLI runs the
 // sources through tsx's CommonJS hook, and esbuild still defers the module's evaluation.
 async function openProvider(m: SpeedtestMonitor, ctx: RunContext): Promise<SpeedProvider> {
   if (m.provider === 'chinaz') {
