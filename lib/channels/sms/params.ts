@@ -11,7 +11,7 @@ import type { Notice, NoticeKind } from '../../alerting/types';
 
 const STATUS: Record<Locale, Record<NoticeKind, string>> = {
   'zh-CN': { alert: '告警', reminder: '未恢复', resolved: '已恢复', broken: '监测失效', cleared: '监测恢复' },
-  en: { alert: 'DOWN', reminder: 'STILL', resolved: 'OK', broken: 'NO DATA', cleared: 'MEASURE' },
+  en: { alert: 'DOWN', reminder: 'STILL', resolved: 'OK', broken: 'BROKEN', cleared: 'FIXED' },
 };
 
 /**
