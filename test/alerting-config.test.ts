@@ -306,6 +306,10 @@ describe('channel references', () => {
     assertProblem(cfg({ channels, alerts: { fallback: 'ops-phone' } }), ['alerts', 'fallback'], 'unknown channel "ops-phone" (configured: ops-wecom, ops-mail)');
   });
 
+  test('alerts.monitoringChannels', () => {
+    assertProblem(cfg({ channels, alerts: { monitoringChannels: ['ops-mail', 'ops-pager'] } }), ['alerts', 'monitoringChannels', 1], 'unknown channel "ops-pager" (configured: ops-wecom, ops-mail)');
+  });
+
   test('monitors[i].alert.channels', () => {
     const input = cfg({ channels, monitors: [MONITOR, { ...MONITOR, name: 'api2', alert: { channels: ['ops-mail', 'db-team'] } }] });
     assertProblem(input, ['monitors', 1, 'alert', 'channels', 1], 'unknown channel "db-team" (configured: ops-wecom, ops-mail)');

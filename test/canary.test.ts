@@ -76,7 +76,7 @@ describe('canary', () => {
     assert.ok(logged.some((l) => l.event === 'canary'));
   });
 
-  test('a PROBE_NETWORK failure opens no incident; the same failure with the canary up does', async () => {
+  test('a PROBE_NETWORK failure opens no incident (it is "measurement broken"); the same failure with the canary up does, and clears it', async () => {
     const state = join(dir, `state-${++n}`);
     const alerting = {
       state: { type: 'file', path: state },
@@ -87,9 +87,9 @@ describe('canary', () => {
     };
     // A short run: delivery to the refused webhook is retried only until the deadline.
     const down = await run({ ...alerting, canary: { url: `http://127.0.0.1:${refused}/`, timeoutMs: 500 } }, 6000);
-    assert.deepEqual(down.alerts, []);
+    assert.deepEqual(down.alerts.map((a) => [a.monitor, a.kind]), [['refused', 'broken']]);
     const up = await run({ ...alerting, canary: { url: healthy.url() } }, 6000);
-    assert.deepEqual(up.alerts.map((a) => [a.monitor, a.kind]), [['refused', 'alert']]);
+    assert.deepEqual(up.alerts.map((a) => [a.monitor, a.kind]), [['refused', 'cleared'], ['refused', 'alert']]);
   });
 });
 

@@ -27,7 +27,7 @@ function rules(over: Partial<Rules> = {}): Rules {
   return { ...DEFAULT_RULES, ...over };
 }
 
-const LETTER: Record<NoticeKind, string> = { alert: 'A', reminder: 'R', resolved: 'V' };
+const LETTER: Record<NoticeKind, string> = { alert: 'A', reminder: 'R', resolved: 'V', broken: 'B', cleared: 'C' };
 
 interface Step {
   kind: string;

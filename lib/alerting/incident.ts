@@ -33,6 +33,17 @@ export interface MonitorState {
   /** ISO time of the first failure in the current run of failures. */
   failingSince?: string;
   incident?: Incident;
+  /** The monitor could not measure (its provider, its API, our own network): not an outage. */
+  broken?: Broken;
+}
+
+export interface Broken {
+  id: string;
+  /** ISO time of the first run that could not measure. */
+  since: string;
+  /** ISO time of the last "measurement broken" notice; absent while nobody was told (maintenance). */
+  lastNotifiedAt?: string;
+  reasons: Reason[];
 }
 
 export interface Observation {
@@ -122,4 +133,56 @@ export function advance(
     return { state: s, notice: { kind: 'resolved', incident: quoted, durationMs: now - Date.parse(inc.since) } };
   }
   return { state: s };
+}
+
+/**
+ * Codes that say "we could not measure": the provider or API behind a monitor refused or
+ * changed (PROVIDER_ERROR: a chinaz page, speed-test nodes that could not run, a Tencent Cloud
+ * API refusal in ckafka or cat), or our own network failed with the target (PROBE_NETWORK).
+ * A run cut by the deadline is neither measured nor broken.
+ */
+const BROKEN_CODES = new Set(['PROVIDER_ERROR', 'PROBE_NETWORK']);
+
+/** A run whose every reason is about the measurement, at least one of them a broken one. */
+export function isBrokenMeasurement(ok: boolean, reasons: readonly Reason[]): boolean {
+  return !ok && reasons.some((r) => BROKEN_CODES.has(r.code)) && reasons.every((r) => BROKEN_CODES.has(r.code) || r.code === 'DEADLINE');
+}
+
+/** "Measurement broken" is told at most this often while it lasts. */
+export const BROKEN_REPEAT_MS = 24 * 3600_000;
+
+export interface BrokenTransition {
+  state: MonitorState;
+  notice?: { kind: 'broken' | 'cleared'; broken: Broken; durationMs?: number };
+}
+
+/**
+ * The measurement machine beside the incident one, sharing the monitor's state: a broken run
+ * never counts as a failure or a success of the target, so an open outage stays open and a
+ * fresh deploy against a changed provider pages nobody about the site. Told once when it
+ * starts, then at most daily, and when a run measures again (whatever that run found).
+ */
+export function advanceBroken(
+  prev: MonitorState | undefined,
+  obs: Observation,
+  silenced: boolean,
+  newId: (since: string) => string,
+): BrokenTransition {
+  const s: MonitorState = prev ? { ...prev, ...(prev.broken ? { broken: { ...prev.broken } } : {}) } : { failures: 0, successes: 0 };
+  if (isBrokenMeasurement(obs.ok, obs.reasons)) {
+    const b: Broken = s.broken ?? { id: `m-${newId(obs.at)}`, since: obs.at, reasons: obs.reasons };
+    b.reasons = obs.reasons;
+    s.broken = b;
+    if (silenced) return { state: s };
+    const last = b.lastNotifiedAt === undefined ? undefined : Date.parse(b.lastNotifiedAt);
+    if (last !== undefined && Date.parse(obs.at) - last < BROKEN_REPEAT_MS) return { state: s };
+    b.lastNotifiedAt = obs.at;
+    return { state: s, notice: { kind: 'broken', broken: { ...b } } };
+  }
+  const b = s.broken;
+  if (!b) return { state: s };
+  delete s.broken;
+  // Nobody heard it was broken (maintenance): nobody needs to hear it is over.
+  if (b.lastNotifiedAt === undefined) return { state: s };
+  return { state: s, notice: { kind: 'cleared', broken: b, durationMs: Date.parse(obs.at) - Date.parse(b.since) } };
 }

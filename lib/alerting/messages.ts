@@ -29,6 +29,11 @@ interface Words {
   mean: string;
   p95: string;
   duration: (ms: number) => string;
+  /** On broken and cleared notices sent to a monitor's own channels (no alerts.monitoringChannels). */
+  monitorChannels: string;
+  /** The line that tells a broken notice from an outage. */
+  notAnOutage: string;
+  note: string;
 }
 
 /** "12 min", "3 h 5 min", "2 d 4 h": seconds only under a minute. */
@@ -44,11 +49,17 @@ function durationIn(unit: { s: string; min: string; h: string; d: string }): (ms
 }
 
 const zh: Words = {
-  kind: { alert: '告警', reminder: '仍未恢复', resolved: '已恢复' },
+  kind: { alert: '告警', reminder: '仍未恢复', resolved: '已恢复', broken: '监测失效', cleared: '监测已恢复' },
   worse: '告警升级',
   before: '此前',
   title: (c) =>
-    [c.alert && `${c.alert} 个告警`, c.reminder && `${c.reminder} 个仍未恢复`, c.resolved && `${c.resolved} 个已恢复`]
+    [
+      c.alert && `${c.alert} 个告警`,
+      c.reminder && `${c.reminder} 个仍未恢复`,
+      c.resolved && `${c.resolved} 个已恢复`,
+      c.broken && `${c.broken} 个监测失效`,
+      c.cleared && `${c.cleared} 个监测已恢复`,
+    ]
       .filter(Boolean)
       .join('，'),
   reasons: '原因',
@@ -64,14 +75,23 @@ const zh: Words = {
   mean: '均值',
   p95: 'p95',
   duration: durationIn({ s: ' 秒', min: ' 分钟', h: ' 小时', d: ' 天' }),
+  monitorChannels: '未配置 alerts.monitoringChannels，发往本监控自己的渠道',
+  note: '说明',
+  notAnOutage: '无法完成测量（测速源、云 API 或本函数网络的问题），不代表目标故障',
 };
 
 const en: Words = {
-  kind: { alert: 'ALERT', reminder: 'STILL FAILING', resolved: 'RESOLVED' },
+  kind: { alert: 'ALERT', reminder: 'STILL FAILING', resolved: 'RESOLVED', broken: 'MEASUREMENT BROKEN', cleared: 'MEASURING AGAIN' },
   worse: 'WORSE',
   before: 'Before',
   title: (c) =>
-    [c.alert && `${c.alert} alert${c.alert > 1 ? 's' : ''}`, c.reminder && `${c.reminder} still failing`, c.resolved && `${c.resolved} resolved`]
+    [
+      c.alert && `${c.alert} alert${c.alert > 1 ? 's' : ''}`,
+      c.reminder && `${c.reminder} still failing`,
+      c.resolved && `${c.resolved} resolved`,
+      c.broken && `${c.broken} measurement${c.broken > 1 ? 's' : ''} broken`,
+      c.cleared && `${c.cleared} measuring again`,
+    ]
       .filter(Boolean)
       .join(', '),
   reasons: 'Reason',
@@ -87,6 +107,9 @@ const en: Words = {
   mean: 'mean',
   p95: 'p95',
   duration: durationIn({ s: ' s', min: ' min', h: ' h', d: ' d' }),
+  monitorChannels: "sent to this monitor's channels: alerts.monitoringChannels is not set",
+  note: 'Note',
+  notAnOutage: 'the monitor could not measure (its provider, a cloud API or our own network): this says nothing about the target',
 };
 
 export const WORDS: Record<Locale, Words> = { 'zh-CN': zh, en };
@@ -152,6 +175,14 @@ export function viewNotice(n: Notice, locale: Locale, templates?: Templates): No
   const values = templateValues(n, locale);
   const template = templates?.[n.kind];
   const fields: [string, string][] = [[w.target, n.target]];
+  if (n.kind === 'broken' || n.kind === 'cleared') {
+    fields.push([w.note, w.notAnOutage]);
+    if (n.kind === 'broken') for (const r of n.reasons) fields.push([w.reasons, `${r.code}: ${r.message}`]);
+    else fields.push([w.reasons, values.reasons], [w.lasted, values.duration]);
+    fields.push([w.since, values.since], [w.incident, n.incidentId]);
+    if (n.monitorChannels) fields.push([w.note, w.monitorChannels]);
+    return { kind: n.kind, headline: `${values.kind} ${n.monitor}`, fields, ...(template ? { custom: fillTemplate(template, values) } : {}) };
+  }
   if (n.kind !== 'resolved') {
     for (const r of n.reasons) fields.push([w.reasons, `${r.code}: ${r.message}`]);
     if (n.worseThan?.length) fields.push([w.before, n.worseThan.join(', ')]);
@@ -184,7 +215,7 @@ export function tableLines(t: DetailTable): string[] {
 
 /** The subject or title line of a grouped message, e.g. "[scf-monitor] 2 个告警，1 个已恢复". */
 export function messageTitle(notices: readonly Notice[], locale: Locale): string {
-  const counts: Record<NoticeKind, number> = { alert: 0, reminder: 0, resolved: 0 };
+  const counts: Record<NoticeKind, number> = { alert: 0, reminder: 0, resolved: 0, broken: 0, cleared: 0 };
   for (const n of notices) counts[n.kind]++;
   const one = notices.length === 1 ? notices[0] : undefined;
   const what = one ? `${WORDS[locale].kind[one.kind]} ${one.monitor}` : WORDS[locale].title(counts);

@@ -7,12 +7,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChannelConfig, Locale } from '../config/channel-base';
 import type { Config, MonitorConfig } from '../config/schema';
+import type { Reason } from '../report/codes';
 import type { ResultRecord } from '../report/record';
 import { logJson } from '../report/log';
 import { openStore } from '../state/open';
 import { UnreadableStateError, update, type StateStore } from '../state/types';
 import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
-import { advance, type Observation } from './incident';
+import { advance, advanceBroken, isBrokenMeasurement, type Observation } from './incident';
 import {
   checkState,
   claimChange,
@@ -118,11 +119,18 @@ function monitorOfKey(key: string, byName: ReadonlyMap<string, unknown>): string
   return key;
 }
 
-/** A run tells us something about the target only when it measured it. */
-function observe(r: ResultRecord): Observation | undefined {
-  if (r.reasons.some((x) => x.code === 'PROBE_NETWORK')) return undefined;
+/** A run tells us something about the target only when it measured it; `broken` when it could not. */
+function observe(r: ResultRecord): (Observation & { broken: boolean }) | undefined {
   if (!r.ok && r.samples.length === 0 && r.reasons.every((x) => x.code === 'DEADLINE')) return undefined;
-  return { ok: r.ok, at: r.timestamp, reasons: r.reasons };
+  // PROBE_NETWORK beside a failure the target answered with (a 502) is still not the target's.
+  const broken = isBrokenMeasurement(r.ok, r.reasons) || r.reasons.some((x) => x.code === 'PROBE_NETWORK');
+  return { ok: r.ok, at: r.timestamp, reasons: r.reasons, broken };
+}
+
+/** The reasons that say why the run could not measure (a DEADLINE beside them adds nothing). */
+function brokenReasons(reasons: readonly Reason[]): Reason[] {
+  const own = reasons.filter((x) => x.code === 'PROVIDER_ERROR' || x.code === 'PROBE_NETWORK');
+  return own.length ? own : [...reasons];
 }
 
 /** Short enough for an SMS, unique enough for a grep: 20261122-1452-a3f9 (UTC+8 wall time). */
@@ -296,7 +304,32 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
       if (!m || !obs) continue;
       const key = incidentKey(r);
       const rules = rulesFor(config.alerts, m.alert);
-      const t = advance(state.monitors[key], obs, rules, silenced(rules, Date.parse(obs.at)), incidentId);
+      const quiet = silenced(rules, Date.parse(obs.at));
+      const b = advanceBroken(state.monitors[key], obs.broken ? { ...obs, ok: false, reasons: brokenReasons(obs.reasons) } : obs, quiet, incidentId);
+      state.monitors[key] = b.state;
+      if (b.notice) {
+        const own = config.alerts.monitoringChannels?.length ? config.alerts.monitoringChannels : undefined;
+        const channels = own ?? rules.channels;
+        const { kind, broken, durationMs } = b.notice;
+        const notice: Notice = {
+          kind,
+          function: fn,
+          monitor: key,
+          type: r.type,
+          target: r.target,
+          incidentId: broken.id,
+          since: broken.since,
+          at: r.timestamp,
+          ...(durationMs !== undefined ? { durationMs } : {}),
+          reasons: broken.reasons,
+          ...(own ? {} : { monitorChannels: true }),
+        };
+        alerts.push({ monitor: key, kind, incidentId: broken.id, since: broken.since, channels });
+        for (const c of channels) perChannel.set(c, [...(perChannel.get(c) ?? []), notice]);
+      }
+      // Not measured: the outage machine neither counts it nor moves.
+      if (obs.broken) continue;
+      const t = advance(state.monitors[key], obs, rules, quiet, incidentId);
       state.monitors[key] = t.state;
       if (!t.notice) continue;
       const { kind, incident, durationMs, worse } = t.notice;

@@ -8,7 +8,11 @@ import type { Reason } from '../report/codes';
 import type { DetailTable, Stats } from '../report/record';
 import type { Locale } from '../config/channel-base';
 
-export type NoticeKind = 'alert' | 'reminder' | 'resolved';
+/**
+ * alert, reminder, resolved: an outage of the target. broken, cleared: the monitor could not
+ * measure (its provider, its API, our own network) and when it measures again; never an outage.
+ */
+export type NoticeKind = 'alert' | 'reminder' | 'resolved' | 'broken' | 'cleared';
 
 export interface Notice {
   kind: NoticeKind;
@@ -32,6 +36,11 @@ export interface Notice {
   stats?: Stats;
   /** The worst nodes or partitions, for channels that can show a table or a list. */
   table?: DetailTable;
+  /**
+   * broken, cleared: sent to the monitor's own channels because `alerts.monitoringChannels`
+   * is not set, so the message says it is about the monitoring, not the target.
+   */
+  monitorChannels?: boolean;
 }
 
 /** How a failed delivery should be treated by the outbox. */

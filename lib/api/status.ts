@@ -21,12 +21,12 @@ const TEXT = {
   'zh-CN': {
     up: '正常', down: '故障', unknown: '无数据', monitors: '监控项', incidents: '进行中的故障', none: '无',
     notices: '最近的通知', since: '开始于', updated: '更新于', uptime: '可用率', kept: '保留', last: '最近',
-    alert: '告警', reminder: '提醒', resolved: '恢复', chart: '24 小时响应时间', max: '最大', summary: (u: number, d: number, n: number) => `${u} 正常 · ${d} 故障 · ${n} 无数据`,
+    alert: '告警', reminder: '提醒', resolved: '恢复', broken: '监测失效', cleared: '监测已恢复', chart: '24 小时响应时间', max: '最大', summary: (u: number, d: number, n: number) => `${u} 正常 · ${d} 故障 · ${n} 无数据`,
   },
   en: {
     up: 'Up', down: 'Down', unknown: 'No data', monitors: 'Monitors', incidents: 'Open incidents', none: 'None',
     notices: 'Last notices', since: 'since', updated: 'Updated', uptime: 'Uptime', kept: 'kept', last: 'last',
-    alert: 'Alert', reminder: 'Reminder', resolved: 'Resolved', chart: 'Response time, 24 h', max: 'max', summary: (u: number, d: number, n: number) => `${u} up · ${d} down · ${n} no data`,
+    alert: 'Alert', reminder: 'Reminder', resolved: 'Resolved', broken: 'Measurement broken', cleared: 'Measuring again', chart: 'Response time, 24 h', max: 'max', summary: (u: number, d: number, n: number) => `${u} up · ${d} down · ${n} no data`,
   },
 } as const;
 

@@ -53,6 +53,11 @@ export const monitorAlert = v.strictObject(ruleEntries);
 
 export const alerts = v.strictObject({
   ...ruleEntries,
+  /**
+   * Told when a monitor cannot measure (PROVIDER_ERROR, PROBE_NETWORK): a problem of the
+   * monitoring, not of the target. Unset: each monitor's own channels, and the message says so.
+   */
+  monitoringChannels: v.optional(channelNames),
   /** Told when another channel fails permanently or an alert goes to the dead-letter list. */
   fallback: v.optional(text('a channel name')),
   /** Undelivered alerts older than this move to the dead-letter list. */

@@ -69,6 +69,7 @@ function channelReferences(config: Config): Problem[] {
   };
   config.alerts.channels?.forEach((c, j) => check(c, ['alerts', 'channels', j]));
   if (config.alerts.fallback !== undefined) check(config.alerts.fallback, ['alerts', 'fallback']);
+  config.alerts.monitoringChannels?.forEach((c, j) => check(c, ['alerts', 'monitoringChannels', j]));
   config.monitors.forEach((m, i) => m.alert?.channels?.forEach((c, j) => check(c, ['monitors', i, 'alert', 'channels', j])));
   return problems;
 }

@@ -13,7 +13,8 @@ export const NOTICES_KEY = 'history-notices';
 export interface NoticeItem {
   /** Monitor (and subject, `monitor/subject`). */
   m: string;
-  kind: 'alert' | 'reminder' | 'resolved';
+  /** alert, reminder, resolved; broken and cleared for a measurement that could not be made. */
+  kind: 'alert' | 'reminder' | 'resolved' | 'broken' | 'cleared';
   id: string;
   /** Failure codes of the run that sent it. */
   r?: string[];

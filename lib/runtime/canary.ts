@@ -2,7 +2,8 @@
  * Our own network first: a canary URL checked alongside the monitors. When the canary cannot be
  * reached either, a target failing to connect says more about the function's network than
  * about the target, so those failures become PROBE_NETWORK and open no incident (the false
- * alarm Upptime and Uptime Kuma users complain about most). A target that answered (a 502, a
+ * alarm Upptime and Uptime Kuma users complain about most); alerting reports them as
+ * "measurement broken" instead. A target that answered (a 502, a
  * wrong body) is still its own failure.
  */
 import type { CanaryConfig } from '../config/schema';

@@ -17,7 +17,7 @@ import { customBlock, moreText, peerText } from '../webhook';
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
-const KIND_COLOR = { alert: '#c5221f', reminder: '#b06000', resolved: '#137333' } as const;
+const KIND_COLOR = { alert: '#c5221f', reminder: '#b06000', resolved: '#137333', broken: '#5f6368', cleared: '#137333' } as const;
 
 interface Rendered {
   subject: string;

@@ -10,8 +10,8 @@ import type { FailureCode } from '../../report/codes';
 import type { Notice, NoticeKind } from '../../alerting/types';
 
 const STATUS: Record<Locale, Record<NoticeKind, string>> = {
-  'zh-CN': { alert: '告警', reminder: '未恢复', resolved: '已恢复' },
-  en: { alert: 'DOWN', reminder: 'STILL', resolved: 'OK' },
+  'zh-CN': { alert: '告警', reminder: '未恢复', resolved: '已恢复', broken: '监测失效', cleared: '监测恢复' },
+  en: { alert: 'DOWN', reminder: 'STILL', resolved: 'OK', broken: 'BROKEN', cleared: 'FIXED' },
 };
 
 /**
@@ -131,7 +131,7 @@ function clockTime(iso: string, timeZone: string, withDate: boolean): string {
 
 /** "告警" when all notices are alerts; "2告警1恢复" style counts when kinds are mixed. */
 function status(notices: readonly Notice[], max: number, locale: Locale): string {
-  const kinds: NoticeKind[] = ['alert', 'reminder', 'resolved'];
+  const kinds: NoticeKind[] = ['alert', 'reminder', 'resolved', 'broken', 'cleared'];
   const present = kinds.filter((k) => notices.some((n) => n.kind === k));
   const words = STATUS[locale];
   if (present.length === 1) return take(words[present[0]!], max);

@@ -18,7 +18,7 @@ function block(n: Notice, cfg: WecomChannelConfig): string {
   const custom = customBlock(n, cfg.locale, cfg.template, inline);
   if (custom !== undefined) return custom;
   const view = viewNotice(n, cfg.locale);
-  const color = n.kind === 'resolved' ? 'info' : 'warning';
+  const color = n.kind === 'resolved' || n.kind === 'cleared' ? 'info' : n.kind === 'broken' ? 'comment' : 'warning';
   return [
     `<font color="${color}">${inline(view.headline)}</font>`,
     ...view.fields.map(([label, value]) => `> ${label}: ${inline(value)}`),

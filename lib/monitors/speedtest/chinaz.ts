@@ -12,15 +12,13 @@
  * read '<1' or '-'. `({state:0,msg:''})` means the node produced nothing: like the page, we
  * ask twice more before recording it as the provider's failure.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import axios, { isAxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { load } from 'cheerio/slim';
 import { sleep } from '../../util/abort';
 import type { Reason } from '../../report/codes';
 import { LABEL_EXACT, LABEL_IN_TEXT, splitPlace } from './label';
 import { LiteralError, parseObjectLiteral } from './object-literal';
 import { blankResult, ProviderError, providerFailure, type SpeedProvider } from './provider';
+import { TextRequestError, textClient, type TextResponse } from './text-client';
 import type { NodeResult, SpeedNode } from './types';
 
 export interface ChinazOptions {
@@ -175,15 +173,11 @@ export function readReply(node: SpeedNode, host: string, reply: unknown): NodeRe
 // The provider.
 
 function describe(err: unknown): string {
-  if (isAxiosError(err)) {
-    if (err.code === 'ERR_CANCELED') return 'stopped';
-    if (/maxContentLength/.test(err.message)) return 'the answer was larger than allowed';
-    return err.code ? `${err.code}: ${err.message}` : err.message;
-  }
+  if (err instanceof TextRequestError) return err.code === 'ABORTED' || err.code === 'TOO_LARGE' ? err.message : err.message.startsWith(err.code) ? err.message : `${err.code}: ${err.message}`;
   return (err as Error)?.message ?? String(err);
 }
 
-function cookiesFrom(res: AxiosResponse): string | undefined {
+function cookiesFrom(res: TextResponse): string | undefined {
   const set = res.headers['set-cookie'];
   if (!Array.isArray(set) || set.length === 0) return undefined;
   return set
@@ -197,63 +191,50 @@ export function chinazProvider(opts: ChinazOptions): SpeedProvider {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const pageUrl = `${base}/speedtest/${encodeURIComponent(opts.host)}`;
   const origin = new URL(base).origin;
-  const agents = {
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: opts.concurrency }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: opts.concurrency }),
-  };
-  const http: AxiosInstance = axios.create({
-    timeout: opts.nodeTimeoutMs,
-    maxRedirects: 3,
-    maxBodyLength: 16 * 1024,
-    maxContentLength: REPLY_MAX_BYTES,
-    adapter: 'http',
-    // The form goes out as encoded here, and the replies are not JSON: no transforming either way.
-    transformRequest: [(d: unknown) => d],
-    responseType: 'text',
-    transformResponse: [(d: unknown) => d],
-    validateStatus: () => true,
-    // Only the configured base URL is ever contacted: no proxy from the environment.
-    proxy: false,
-    ...agents,
+  // Only the configured base URL is ever contacted: no proxy from the environment.
+  const http = textClient({
+    timeoutMs: opts.nodeTimeoutMs,
+    concurrency: opts.concurrency,
     headers: { 'User-Agent': 'Mozilla/5.0 (compatible; scf-monitor/0.1; speed test)', Accept: '*/*' },
   });
   let token: string | undefined;
   let cookie: string | undefined;
   // What every check of the run sends, made once the page has set its cookie.
   let checkHeaders: Record<string, string> = {};
-  const checkUrl = `${base}/iframe.ashx?t=ping`;
+  // Parsed once: every check of the run goes to it.
+  const checkUrl = new URL(`${base}/iframe.ashx?t=ping`);
   const retryDelayMs = opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
 
   const check = async (node: SpeedNode, signal: AbortSignal): Promise<NodeResult | 'retry'> => {
     const form = new URLSearchParams({ guid: node.id, host: opts.host, ishost: '1', encode: token ?? '', checktype: '1' }).toString();
-    let res: AxiosResponse<string>;
+    let res: TextResponse;
     try {
-      // A check is never redirected; no redirect support also keeps axios on plain http.request.
-      res = await http.post(checkUrl, form, { signal, maxRedirects: 0, headers: checkHeaders });
+      // A check is never redirected: a 3xx is the provider's odd answer.
+      res = await http.request(checkUrl, { method: 'POST', body: form, signal, maxRedirects: 0, maxBytes: REPLY_MAX_BYTES, headers: checkHeaders });
     } catch (err) {
       return providerFailure(node, `the check request to ${base} failed: ${describe(err)}`);
     }
     if (res.status !== 200) return providerFailure(node, `the provider answered HTTP ${res.status} to the check`);
     try {
-      return readReply(node, opts.host, parseObjectLiteral(String(res.data ?? ''), { maxLength: REPLY_MAX_BYTES }));
+      return readReply(node, opts.host, parseObjectLiteral(res.text, { maxLength: REPLY_MAX_BYTES }));
     } catch (err) {
       const why = err instanceof LiteralError ? err.message : String(err);
-      return providerFailure(node, `the provider's reply is not a readable object literal (${why}): ${JSON.stringify(String(res.data).slice(0, 80))}`);
+      return providerFailure(node, `the provider's reply is not a readable object literal (${why}): ${JSON.stringify(res.text.slice(0, 80))}`);
     }
   };
 
   return {
     name: 'chinaz',
     async listNodes(signal) {
-      let res: AxiosResponse<string>;
+      let res: TextResponse;
       try {
-        res = await http.get(pageUrl, { signal, maxContentLength: PAGE_MAX_BYTES });
+        res = await http.request(pageUrl, { method: 'GET', signal, maxRedirects: 3, maxBytes: PAGE_MAX_BYTES });
       } catch (err) {
         throw new ProviderError(`could not load the provider's node page ${pageUrl}: ${describe(err)}`);
       }
       if (res.status !== 200) throw new ProviderError(`the provider's node page ${pageUrl} answered HTTP ${res.status}`);
       cookie = cookiesFrom(res);
-      const page = parseNodePage(String(res.data ?? ''));
+      const page = parseNodePage(res.text);
       const missing = [page.nodes.length ? '' : 'no nodes', page.token ? '' : 'no token (#enkey)'].filter(Boolean);
       if (missing.length) {
         throw new ProviderError(
@@ -280,8 +261,7 @@ export function chinazProvider(opts: ChinazOptions): SpeedProvider {
       }
     },
     close() {
-      agents.httpAgent.destroy();
-      agents.httpsAgent.destroy();
+      http.close();
     },
   };
 }

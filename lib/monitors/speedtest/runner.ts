@@ -28,13 +28,23 @@ export function siteUrl(m: SpeedtestMonitor): string {
   return m.url ?? `https://${m.host}/`;
 }
 
-// Each provider is loaded on first use, so a bundle's cold start pays for neither cheerio and
-// axios nor the SCF SDK until a monitor needs them. require, not import(): the CLI runs the
+// Each provider is loaded on first use, so a bundle's cold start pays for neither cheerio nor
+// the SCF SDK and CAT's CommonClient until a monitor needs them. require, not import(): the CLI runs the
 // sources through tsx's CommonJS hook, and esbuild still defers the module's evaluation.
 async function openProvider(m: SpeedtestMonitor, ctx: RunContext): Promise<SpeedProvider> {
   if (m.provider === 'chinaz') {
     const { chinazProvider } = require('./chinaz') as typeof import('./chinaz');
     return chinazProvider({ baseUrl: m.providerUrl, host: siteHost(m), nodeTimeoutMs: m.nodeTimeoutMs, concurrency: m.concurrency });
+  }
+  if (m.provider === 'cat') {
+    const { catProvider } = require('./cat') as typeof import('./cat');
+    return catProvider({
+      api: m,
+      monitorName: m.name,
+      url: siteUrl(m),
+      intervalMinutes: m.catIntervalMinutes,
+      ...(ctx.deadlineAt !== undefined ? { deadlineAt: ctx.deadlineAt } : {}),
+    });
   }
   const { scfRegionsProvider } = require('./scf-regions') as typeof import('./scf-regions');
   return scfRegionsProvider({
@@ -48,14 +58,14 @@ async function openProvider(m: SpeedtestMonitor, ctx: RunContext): Promise<Speed
   });
 }
 
-/** The node list, within nodeTimeoutMs and the deadline; a failure is a Reason, never a throw. */
-async function listNodes(provider: SpeedProvider, m: SpeedtestMonitor, ctx: RunContext): Promise<SpeedNode[] | Reason> {
+/** One provider step within nodeTimeoutMs and the deadline; a failure is a Reason, never a throw. */
+async function step<T>(what: string, m: SpeedtestMonitor, ctx: RunContext, run: (signal: AbortSignal) => Promise<T>): Promise<T | Reason> {
   const timeout = AbortSignal.timeout(m.nodeTimeoutMs);
   try {
-    return await provider.listNodes(AbortSignal.any([ctx.signal, timeout]));
+    return await run(AbortSignal.any([ctx.signal, timeout]));
   } catch (err) {
-    if (ctx.signal.aborted) return { code: 'DEADLINE', message: 'stopped at the function deadline while reading the node list' };
-    if (timeout.aborted) return { code: 'PROVIDER_ERROR', message: `the ${m.provider} node list did not arrive within ${m.nodeTimeoutMs} ms (nodeTimeoutMs)` };
+    if (ctx.signal.aborted) return { code: 'DEADLINE', message: `stopped at the function deadline while reading the ${what}` };
+    if (timeout.aborted) return { code: 'PROVIDER_ERROR', message: `the ${m.provider} ${what} did not arrive within ${m.nodeTimeoutMs} ms (nodeTimeoutMs)` };
     if (err instanceof ProviderError) return { code: 'PROVIDER_ERROR', message: err.message };
     return { code: 'PROVIDER_ERROR', message: `the ${m.provider} provider failed: ${(err as Error)?.message ?? String(err)}` };
   }
@@ -83,7 +93,7 @@ async function runSpeedtest(m: SpeedtestMonitor, ctx: RunContext): Promise<Resul
 
   const provider = await openProvider(m, ctx);
   try {
-    const nodes = await listNodes(provider, m, ctx);
+    const nodes = await step('node list', m, ctx, (signal) => provider.listNodes(signal));
     if (!Array.isArray(nodes)) verdict = failedVerdict(nodes);
     else {
       listed = nodes.length;
@@ -91,8 +101,12 @@ async function runSpeedtest(m: SpeedtestMonitor, ctx: RunContext): Promise<Resul
       if (chosen.length === 0) {
         verdict = failedVerdict({ code: 'PROVIDER_ERROR', message: `none of the ${listed} nodes the provider lists matches ${selectionText(m)}` });
       } else {
-        results = await measureNodes(provider, chosen, { concurrency: m.concurrency, nodeTimeoutMs: m.nodeTimeoutMs, signal: ctx.signal });
-        verdict = judgeNodes(results, m.expect, areas);
+        const prepared = provider.prepare ? await step('task and its results', m, ctx, (signal) => provider.prepare!(chosen, signal)) : undefined;
+        if (prepared) verdict = failedVerdict(prepared);
+        else {
+          results = await measureNodes(provider, chosen, { concurrency: m.concurrency, nodeTimeoutMs: m.nodeTimeoutMs, signal: ctx.signal });
+          verdict = judgeNodes(results, m.expect, areas);
+        }
       }
     }
   } finally {

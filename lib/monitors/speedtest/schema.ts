@@ -1,7 +1,7 @@
 /**
  * `type: speedtest`: one site timed from many probe nodes (speedTest). Providers: `chinaz`
- * (the seed's third-party probe nodes) and `scf-regions` (our own `probe` function deployed in
- * several SCF regions). Alerts need a quorum of nodes, so one bad node never pages anyone.
+ * (the seed's third-party probe nodes), `scf-regions` (our own `probe` function deployed in
+ * several SCF regions) and `cat` (Tencent Cloud Automated Testing's probe nodes). Alerts need a quorum of nodes, so one bad node never pages anyone.
  */
 import * as v from 'valibot';
 import { httpUrl, int, text } from '../../config/fields';
@@ -10,6 +10,8 @@ import { endpointFits, endpointMessage, KEY_PAIR_MESSAGE, keyPairComplete, tence
 
 export const SCF_REGIONS_DEFAULT = ['ap-guangzhou', 'ap-shanghai', 'ap-beijing', 'ap-chengdu', 'ap-hongkong', 'ap-singapore'];
 export const ISPS = ['电信', '联通', '移动', '多线'] as const;
+/** The task intervals CAT's console offers, in minutes. */
+export const CAT_INTERVALS = [1, 5, 10, 15, 30, 60, 120, 240] as const;
 
 const ms = v.pipe(v.number('must be a number of milliseconds'), v.minValue(1, 'must be at least 1'));
 
@@ -36,8 +38,8 @@ export const speedtestMonitor = v.pipe(
   v.strictObject({
     ...monitorBase,
     type: v.literal('speedtest'),
-    provider: v.picklist(['chinaz', 'scf-regions'], 'must be chinaz or scf-regions'),
-    /** The site: a host (chinaz tests a host) or a URL (scf-regions fetches it); one of the two. */
+    provider: v.picklist(['chinaz', 'scf-regions', 'cat'], 'must be chinaz, scf-regions or cat'),
+    /** The site: a host (chinaz tests a host) or a URL (scf-regions and cat fetch it); one of the two. */
     host: v.optional(hostname),
     url: v.optional(httpUrl),
     /** chinaz: the site's base URL (a private mirror, or a stand-in in tests). */
@@ -46,6 +48,11 @@ export const speedtestMonitor = v.pipe(
     regions: v.optional(v.pipe(v.array(text('an SCF region')), v.minLength(1, 'must list at least one region')), SCF_REGIONS_DEFAULT),
     probeFunction: v.optional(text('a function name'), 'probe'),
     namespace: v.optional(text('a namespace'), 'default'),
+    /**
+     * cat: how often CAT's task (created once, named after the monitor) loads the page from
+     * each node, in minutes; every node run is billed by CAT.
+     */
+    catIntervalMinutes: v.optional(v.picklist(CAT_INTERVALS, `must be one of ${CAT_INTERVALS.join(', ')} (minutes)`), 5),
     select: v.optional(selection, {}),
     /** Nodes probed at once, and the time one node may take (within the run's deadline). */
     concurrency: v.optional(int(1, 100), 20),
@@ -55,7 +62,8 @@ export const speedtestMonitor = v.pipe(
   }),
   v.check((m) => m.host !== undefined || m.url !== undefined, 'needs host (www.example.com) or url (https://www.example.com/)'),
   v.check((m) => keyPairComplete(m), KEY_PAIR_MESSAGE),
-  v.check((m) => endpointFits(m, 'scf'), endpointMessage('scf')),
+  v.check((m) => m.provider === 'cat' || endpointFits(m, 'scf'), endpointMessage('scf')),
+  v.check((m) => m.provider !== 'cat' || endpointFits(m, 'cat'), endpointMessage('cat')),
 );
 
 export type SpeedtestMonitor = v.InferOutput<typeof speedtestMonitor>;

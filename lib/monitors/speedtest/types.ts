@@ -1,16 +1,16 @@
 /** The speedtest record's detail (`speed`): every node's measurement and the aggregates over them. */
 import type { Reason } from '../../report/codes';
 
-/** A probe node a provider can run the check from: a chinaz node, or an SCF region. */
+/** A probe node a provider can run the check from: a chinaz node, an SCF region, a CAT node. */
 export interface SpeedNode {
-  /** The provider's id: chinaz's guid, or the SCF region. */
+  /** The provider's id: chinaz's guid, the SCF region, CAT's node code. */
   id: string;
   /** As people read it: `江苏宿迁[电信]`, `ap-guangzhou`. */
   name: string;
   /** The province (chinaz) or the region (scf-regions): what `minProvinces` counts. */
   province: string;
   city?: string;
-  /** 电信, 联通, 移动, 多线 (chinaz); none for SCF regions. */
+  /** 电信, 联通, 移动, 多线 (chinaz, cat); none for SCF regions. */
   isp?: string;
 }
 
@@ -58,7 +58,7 @@ export interface SpeedAggregates {
 }
 
 export interface SpeedDetail {
-  provider: 'chinaz' | 'scf-regions';
+  provider: 'chinaz' | 'scf-regions' | 'cat';
   host?: string;
   url?: string;
   /** Nodes the provider offered, before `select`. */
