@@ -15,6 +15,7 @@ import { AlertingFailedError } from '../lib/runtime/handler';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/runtime/table';
+import type { Summary } from '../lib/runtime/summary';
 import { runAgent } from './agent';
 import { runDemo } from './demo';
 import { serveHttp } from '../lib/runtime/serve';
@@ -24,12 +25,13 @@ import { scrubbingLoader } from '../lib/alerting/scrubbing-loader';
 import { readFunctionSettings, readTimerPeriodMs } from './serverless-yml';
 
 const USAGE = `usage:
-  scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json]
+  scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json] [--verbose]
   scf-monitor validate [--config FILE]
   scf-monitor test-channel <name> [--config FILE]
   scf-monitor serve <http function> [--port N] [--config FILE]
   scf-monitor agent --url URL [--every 30s] [--once] (token in SCF_MONITOR_AGENT_TOKEN)
   scf-monitor demo
+  scf-monitor --version
 
 functions: ${Object.keys(FUNCTION_TYPES).join(', ')}
 http functions (serve): ${Object.keys(HTTP_FUNCTIONS).join(', ')}
@@ -37,6 +39,10 @@ exit codes: 0 all monitors healthy, 1 a monitor is failing or alerting failed, 2
   (test-channel: 0 delivered, 1 not delivered, 2 config or usage error)`;
 
 const SERVERLESS_YML = 'serverless.yml';
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 /** Long enough for a rate-limited retry, short enough for someone waiting at a terminal. */
 const TEST_CHANNEL_LIMIT_MS = 30_000;
 
@@ -63,7 +69,7 @@ async function invoke(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { config: { type: 'string' }, event: { type: 'string' }, json: { type: 'boolean' } },
+    options: { config: { type: 'string' }, event: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' } },
   });
   const fn = positionals[0];
   if (!fn || positionals.length > 1) throw new UsageError(`invoke takes one function name\n\n${USAGE}`);
@@ -71,7 +77,10 @@ async function invoke(args: string[]): Promise<number> {
   const event = readEvent(values.event);
   const settings = readFunctionSettings(resolve(SERVERLESS_YML), fn);
   const context = localContext(fn, settings.timeoutMs ?? 60_000, settings.memoryMb);
-  setLogSink((line) => process.stderr.write(line));
+  // With --json the records are the machine's stream (README's crontab keeps them); the table
+  // is for a person, who asks for them with --verbose rather than scrolling past them.
+  setLogSink(values.json || values.verbose ? (line) => process.stderr.write(line) : () => {});
+  const print = (s: Summary) => process.stdout.write(values.json ? `${JSON.stringify(s)}\n` : renderTable(s, process.stdout.columns || 120));
   let summary;
   try {
     summary = await runFunction(fn, event, context, { configPath: values.config });
@@ -79,11 +88,11 @@ async function invoke(args: string[]): Promise<number> {
     if (!(err instanceof AlertingFailedError)) throw err;
     // The monitors' results still matter; the exit code says the alerts could not be handled.
     summary = err.summary;
-    process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
+    print(summary);
     process.stderr.write(`scf-monitor: ${err.message}\n`);
     return 1;
   }
-  process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
+  print(summary);
   return summary.ok ? 0 : 1;
 }
 
@@ -207,6 +216,11 @@ async function main(argv: string[]): Promise<number> {
       return runAgent(rest);
     case 'demo':
       return runDemo();
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`scf-monitor ${packageVersion()}\n`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':

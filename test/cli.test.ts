@@ -338,15 +338,42 @@ describe('invoke', () => {
 
   test('the default table names each monitor with ok or FAIL', async () => {
     const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('healthy-web', healthy.url())}${tcpMon('dead-port', deadPort)}` });
-    const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml'], { cwd });
+    const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml', '--verbose'], { cwd });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^statusCheck {2}\S+ {2}[\d.]+ s {2}1 of 2 failing$/m);
     assert.match(r.stdout, /^MONITOR\s+TYPE\s+RESULT\s+OK\/N\s+MEAN\s+P95\s+DETAIL$/m);
     assert.match(r.stdout, /^healthy-web\s+http\s+ok\s+1\/1\s/m);
     assert.match(r.stdout, /^dead-port\s+tcp\s+FAIL\s+0\/1\s.*CONNECT_REFUSED/m);
-    // The table is for people; the JSON lines still go to stderr.
+    // The table is for people; with --verbose the JSON lines go to stderr.
     assert.throws(() => JSON.parse(r.stdout));
     assert.equal(logLines(r.stderr).length, 2);
+  });
+
+  test('table mode without --verbose: the table alone, no JSON records on stderr', async () => {
+    const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('healthy-web', healthy.url())}${tcpMon('dead-port', deadPort)}` });
+    const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^dead-port\s+tcp\s+FAIL\s+0\/1\s.*CONNECT_REFUSED/m);
+    assert.equal(r.stderr, '');
+  });
+
+  test('--json is JSON Lines: the summary is one line, so `>> status.json` appends one object per run', async () => {
+    const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('web', healthy.url())}${tcpMon('dead-port', deadPort)}` });
+    const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml', '--json'], { cwd });
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines.length, 2, r.stdout);
+    assert.equal(lines[1], '');
+    assert.equal((JSON.parse(lines[0]!) as SummaryJson).results.length, 2);
+    for (const l of logLines(r.stderr)) assert.equal(typeof l.monitor, 'string');
+  });
+
+  test('a function with no monitors of its type: "no monitors selected" and no empty table header', async () => {
+    const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('web', healthy.url())}` });
+    const r = await cli(['invoke', 'speedTest', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /no monitors selected/);
+    assert.doesNotMatch(r.stdout, /MONITOR/);
   });
 
   test('./monitors.yaml in cwd is used when there is no --config', async () => {
@@ -454,14 +481,21 @@ describe('usage errors', () => {
   });
 
   test('an unknown option: exit 2 with usage', async () => {
-    const r = await cli(['invoke', 'statusCheck', '--verbose'], { cwd: dir() });
-    assertCleanError(r, "Unknown option '--verbose'", 'usage:');
+    const r = await cli(['invoke', 'statusCheck', '--verbsoe'], { cwd: dir() });
+    assertCleanError(r, "Unknown option '--verbsoe'", 'usage:');
   });
 
   test('no command at all: usage, exit 2', async () => {
     const r = await cli([], { cwd: dir() });
     assert.equal(r.code, 2);
     assert.ok(r.stdout.startsWith('usage:\n  scf-monitor invoke <function>'), r.stdout);
+  });
+
+  test('--version: the package version, exit 0', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const r = await cli(['--version'], { cwd: dir() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `scf-monitor ${version}\n`);
   });
 
   test('--help: usage, exit 0', async () => {
@@ -492,7 +526,7 @@ describe('secrets never reach the output', () => {
     test(`a header from an env variable and a URL password are not printed (${json ? '--json' : 'table'}), with failing targets`, async () => {
       seenAuth = [];
       const cwd = secretConfig();
-      const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml', ...(json ? ['--json'] : [])], { cwd, env: { API_TOKEN: TOKEN } });
+      const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml', ...(json ? ['--json'] : ['--verbose'])], { cwd, env: { API_TOKEN: TOKEN } });
       assert.equal(r.code, 1, r.stderr);
       // The secret really was used: the servers received it.
       assert.ok(seenAuth.includes(`Bearer ${TOKEN}`), JSON.stringify(seenAuth));
