@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, UsageError } from '../lib/config/errors';
 import { loadChannel } from '../lib/channels/load';
-import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
+import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseHow, worstCaseMs } from '../lib/functions';
 import { peakMemoryMb, runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs, DELIVERY_FLOOR_MS } from '../lib/util/deadline';
 import { AlertingFailedError } from '../lib/runtime/handler';
@@ -153,7 +153,7 @@ function validate(args: string[]): number {
       if (timeoutMs - reserve < worst) {
         process.stderr.write(
           `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${SERVERLESS_YML} is shorter than its monitors' worst case ` +
-            `${Math.ceil(worst / 1000)} s (samples x interval + attempts x timeouts)` +
+            `${Math.ceil(worst / 1000)} s (${worstCaseHow(mine)})` +
             (reserve ? ` plus ${reserve / 1000} s kept for alert delivery: it cannot hold both` : '') +
             `; monitors still running at the deadline are reported as DEADLINE\n`,
         );

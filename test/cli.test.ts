@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { closedPort, httpServer, type Running } from '../dev/standins/servers';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
+import { EXAMPLE_ENV } from './support/example-env';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'bin', 'scf-monitor.js');
@@ -193,11 +194,31 @@ describe('validate', () => {
     assertCleanError(r, `monitors[0].ca: cannot read ${join(cwd, 'certs', 'none.pem')}: ENOENT`);
   });
 
-  test('monitors.example.yaml validates (without running it)', async () => {
-    const cwd = dir();
-    const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd });
+  test('a copy of monitors.example.yaml with nothing set: exit 2 naming every variable to set', async () => {
+    const cwd = dir({ 'monitors.yaml': readFileSync(join(ROOT, 'monitors.example.yaml'), 'utf8') });
+    const r = await cli(['validate'], { cwd });
+    assertCleanError(r, ...Object.keys(EXAMPLE_ENV).map((name) => `environment variable ${name} is not set`));
+  });
+
+  test("monitors.example.yaml validates with its variables set, and the project's serverless.yml fits it: no warning", async () => {
+    const cwd = dir({ 'serverless.yml': readFileSync(join(ROOT, 'serverless.yml'), 'utf8') });
+    const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd, env: EXAMPLE_ENV });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 6 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep)\n`), r.stdout);
+    assert.ok(
+      r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 9 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep, 2 speedtest, 1 ckafka)\n`),
+      r.stdout,
+    );
+    assert.equal(r.stderr, '');
+  });
+
+  test("a timeout too short for a ckafka monitor names ckafka's own worst case, not samples x interval", async () => {
+    const kafka = 'monitors:\n  - { name: lag, type: ckafka, region: ap-guangzhou, instanceId: ckafka-abc, groups: [g] }\n';
+    const sls = 'inputs:\n  functions:\n    kafkaLag:\n      handler: kafkaLag.main_handler\n      timeout: 30\n';
+    const cwd = dir({ 'm.yaml': kafka, 'serverless.yml': sls });
+    const r = await cli(['validate', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: kafkaLag: timeout 30 s in serverless\.yml is shorter than its monitors' worst case 61 s \(ckafka: 3 rounds of CKafka API calls .*apiTimeoutMs\)/m);
+    assert.doesNotMatch(r.stderr, /samples x interval/);
   });
 
   describe('the function timeout in ./serverless.yml', () => {

@@ -7,6 +7,9 @@ import { heartbeatMonitor } from '../lib/monitors/heartbeat/schema';
 import { hostMonitor } from '../lib/monitors/host/schema';
 import { sweepMonitor } from '../lib/monitors/sweep/schema';
 import { tencentApiEntries } from '../lib/config/tencent-schema';
+import { speedtestMonitor } from '../lib/monitors/speedtest/schema';
+import { ckafkaMonitor } from '../lib/monitors/ckafka/schema';
+import { EXAMPLE_ENV } from './support/example-env';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +19,7 @@ import { parse as parseYaml } from 'yaml';
 import * as v from 'valibot';
 import { findConfig, parseConfigText } from '../lib/config/load';
 import { checkFullConfig, loadFullConfig } from '../lib/functions';
-import { validateFullConfig } from '../lib/functions';
+import { MONITOR_TYPE_NAMES, validateFullConfig } from '../lib/functions';
 import { interpolate } from '../lib/config/env';
 import { ConfigError, formatPath, formatProblem, type Problem } from '../lib/config/errors';
 import { FULL_CONFIG_SCHEMA as configSchema } from '../lib/functions';
@@ -810,16 +813,26 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   const EXAMPLE = join(ROOT, 'monitors.example.yaml');
 
-  test('monitors.example.yaml validates (token unset: its fallback applies; token set: used)', () => {
-    const unset = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
-    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01', 'sweep:netsky-isp']);
-    assert.equal((unset.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer ');
-    const set = loadFullConfig({ configPath: EXAMPLE, env: { HOMEPAGE_TOKEN: 'tok' }, bundleDir: dir(), cwd: dir() });
-    assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer tok');
+  test('monitors.example.yaml validates once its variables are set, and names every one that is not', () => {
+    const unset = checkFullConfig(readFileSync(EXAMPLE, 'utf8'), EXAMPLE, {});
+    const named = unset.problems.map((p) => /environment variable (\w+) is not set/.exec(p.message)?.[1]).filter(Boolean);
+    assert.deepEqual([...new Set(named)].sort(), Object.keys(EXAMPLE_ENV).sort(), JSON.stringify(unset.problems));
+    assert.equal(unset.problems.length, named.length, 'only missing variables');
+    const set = loadFullConfig({ configPath: EXAMPLE, env: EXAMPLE_ENV, bundleDir: dir(), cwd: dir() });
+    assert.deepEqual(set.config.monitors.map((m) => `${m.type}:${m.name}`), [
+      'http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01', 'sweep:netsky-isp',
+      'speedtest:site-speed', 'speedtest:site-speed-regions', 'ckafka:orders-lag',
+    ]);
+    assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, `Bearer ${EXAMPLE_ENV.HOMEPAGE_TOKEN}`);
+  });
+
+  test('every monitor type the functions run has a monitor in the example', () => {
+    const types = new Set((parseYaml(readFileSync(EXAMPLE, 'utf8')) as { monitors: { type: string }[] }).monitors.map((m) => m.type));
+    assert.deepEqual(MONITOR_TYPE_NAMES.filter((t) => !types.has(t)), []);
   });
 
   test('the example shows the documented defaults', () => {
-    const { config } = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
+    const { config } = loadFullConfig({ configPath: EXAMPLE, env: EXAMPLE_ENV, bundleDir: dir(), cwd: dir() });
     const example = parseYaml(readFileSync(EXAMPLE, 'utf8')) as { concurrency: number; deadlineMarginMs: number };
     const defaults = validateFullConfig({ monitors: [{ name: 'x', type: 'http', url: 'http://127.0.0.1/' }] }).config!;
     assert.equal(example.concurrency, defaults.concurrency);
@@ -835,8 +848,8 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   /** The keys of a valibot object schema, unwrapping `optional(...)`. */
   function keysOf(schema: unknown): string[] {
-    let s = schema as { type: string; wrapped?: unknown; entries?: Record<string, unknown> };
-    while (s.wrapped) s = s.wrapped as typeof s;
+    let s = schema as { type: string; wrapped?: unknown; pipe?: unknown[]; entries?: Record<string, unknown> };
+    while (s.wrapped || s.pipe) s = (s.wrapped ?? s.pipe![0]) as typeof s;
     assert.ok(s.entries, `not an object schema: ${s.type}`);
     return Object.keys(s.entries);
   }
@@ -883,6 +896,17 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     const apiKeys = new Set(Object.keys(tencentApiEntries));
     need('sweep.fanout', sweep.fanout as Record<string, unknown>, keysOf(sweepMonitor.entries.fanout).filter((k) => !apiKeys.has(k)));
     for (const k of apiKeys) if (!new RegExp(`^\\s*# .*\\b${k}\\b`, 'm').test(text)) missing.push(`sweep.fanout.${k}`);
+    // Two speedtest monitors between them show both providers' keys.
+    const speed = Object.assign({}, ...example.monitors.filter((m) => m.type === 'speedtest')) as Record<string, unknown>;
+    assert.ok(speed.type, 'the example has a speedtest monitor');
+    need('speedtest', speed, keysOf(speedtestMonitor).filter((k) => k !== 'alert' && !apiKeys.has(k)));
+    need('speedtest.apiTimeoutMs', speed, ['apiTimeoutMs']);
+    for (const part of ['select', 'expect'] as const) need(`speedtest.${part}`, speed[part] as Record<string, unknown>, keysOf(speedtestMonitor.pipe[0].entries[part]));
+    const kafka = example.monitors.find((m) => m.type === 'ckafka');
+    assert.ok(kafka, 'the example has a ckafka monitor');
+    need('ckafka', kafka, keysOf(ckafkaMonitor).filter((k) => k !== 'alert' && !apiKeys.has(k)));
+    need('ckafka.apiTimeoutMs', kafka, ['apiTimeoutMs']);
+    need('ckafka.expect', kafka.expect as Record<string, unknown>, keysOf(ckafkaMonitor.pipe[0].entries.expect));
     need('ingest', example.ingest as Record<string, unknown>, keysOf(configSchema.entries.ingest));
     const channels = example.channels as Record<string, Record<string, unknown>>;
     const ofType = (t: string) => Object.values(channels).find((c) => c.type === t) ?? {};
@@ -903,6 +927,8 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.equal(keysOf(heartbeatMonitor).length, 10);
     assert.equal(keysOf(hostMonitor).length, 9);
     assert.equal(keysOf(sweepMonitor).length, 18);
+    assert.equal(keysOf(speedtestMonitor).length, 22);
+    assert.equal(keysOf(ckafkaMonitor).length, 19);
     assert.equal(keysOf(httpMonitor).length, 21);
     assert.equal(keysOf(dnsMonitor).length, 11);
     assert.equal(keysOf(emailChannel).length, 15);
@@ -925,7 +951,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   test('the example is valid against the schema the JSON Schema comes from', () => {
     const data = parseYaml(readFileSync(EXAMPLE, 'utf8'));
-    const r = v.safeParse(configSchema, interpolate(data, {}).value);
+    const r = v.safeParse(configSchema, interpolate(data, EXAMPLE_ENV).value);
     assert.equal(r.success, true);
   });
 });
