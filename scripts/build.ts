@@ -103,7 +103,8 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
   const text = readFileSync(configFile, 'utf8');
   const { problems } = checkFullConfig(text, configFile, process.env, 'ignore');
   if (problems.length) throw new ConfigError(problems, configFile);
-  const data = parseConfigText(text, configFile).data as { monitors?: { targets?: { file?: unknown } }[] };
+  const data = parseConfigText(text, configFile).data as { monitors?: { targets?: { file?: unknown }; ca?: unknown }[]; channels?: Record<string, { ca?: unknown }> };
+  embedCaFiles(data, configFile);
   writeFileSync(join(out, 'monitors.json'), `${JSON.stringify(data, null, 2)}\n`);
   say(`dist/monitors.json  from ${configFile}`);
   // A sweep's target list in a file is read at run time, relative to the config: it ships beside it.
@@ -120,6 +121,28 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
     }
     say(`dist/${file}  the target list of monitors[${i}]`);
   });
+}
+
+/**
+ * A `ca` that names a file goes into dist/monitors.json as the PEM itself: the path is relative
+ * to the config on this machine, and nothing else the function reads would carry the file.
+ */
+function embedCaFiles(data: { monitors?: { ca?: unknown }[]; channels?: Record<string, { ca?: unknown }> }, configFile: string): void {
+  const embed = (holder: { ca?: unknown } | undefined, path: (string | number)[]) => {
+    const ca = holder?.ca;
+    // A PEM is kept as written; a `${VAR}` is the function's to resolve at run time.
+    if (typeof ca !== 'string' || ca.includes('-----BEGIN') || ca.includes('${')) return;
+    let pem: string;
+    try {
+      pem = readFileSync(resolve(dirname(configFile), ca), 'utf8');
+    } catch (err) {
+      throw new ConfigError([{ path, message: `cannot read ${resolve(dirname(configFile), ca)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], configFile);
+    }
+    if (!pem.includes('-----BEGIN')) throw new ConfigError([{ path, message: `${ca} is not a PEM certificate` }], configFile);
+    holder!.ca = pem;
+  };
+  (data.monitors ?? []).forEach((m, i) => embed(m, ['monitors', i, 'ca']));
+  for (const [name, c] of Object.entries(data.channels ?? {})) embed(c, ['channels', name, 'ca']);
 }
 
 if (require.main === module) {

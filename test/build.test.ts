@@ -14,7 +14,9 @@ import { stringify } from 'yaml';
 import { buildAll } from '../scripts/build';
 import { ConfigError } from '../lib/config/errors';
 import type { Summary } from '../lib/runtime/summary';
-import { httpServer, type Running } from '../dev/standins/servers';
+import { createServer as createHttpsServer } from 'node:https';
+import { httpServer, tcpServer, type Running } from '../dev/standins/servers';
+import { makeCerts } from './support/certs';
 import { ckafkaService } from '../dev/standins/tc-ckafka';
 import { startTencentCloud } from '../dev/standins/tencent-cloud';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
@@ -267,6 +269,65 @@ describe('build', () => {
     await assert.rejects(buildAll({ configPath: cfg, outDir: join(dir, 'dist2'), quiet: true }), (err: unknown) => {
       assert.ok(err instanceof ConfigError, String(err));
       assert.match(err.message, /monitors\[0\]\.targets\.file: must stay inside the config directory/);
+      return true;
+    });
+  });
+
+  test('a config naming files (ca: ./certs/ca.pem, a sweep target file) runs from a copy of dist/ elsewhere', async () => {
+    const certs = makeCerts();
+    const tls = createHttpsServer({ key: certs.server.key, cert: certs.server.cert }, (_req, res) => res.writeHead(200).end('healthy'));
+    await new Promise<void>((ok) => tls.listen(0, '127.0.0.1', ok));
+    const tcp = await tcpServer((sock) => sock.end());
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-cabuild-'));
+      folders.push(dir);
+      mkdirSync(join(dir, 'certs'));
+      writeFileSync(join(dir, 'certs', 'ca.pem'), certs.ca);
+      writeFileSync(join(dir, 'targets.csv'), `127.0.0.1:${tcp.port},广东,电信\n`);
+      const cfg = join(dir, 'monitors.yaml');
+      const port = (tls.address() as { port: number }).port;
+      const state = join(dir, 'state');
+      writeFileSync(
+        cfg,
+        stringify({
+          state: { type: 'file', path: state },
+          monitors: [
+            { name: 'internal', type: 'http', url: `https://127.0.0.1:${port}/`, ca: './certs/ca.pem', samples: 1, intervalMs: 0, attempts: 1 },
+            { name: 'netsky', type: 'sweep', targets: { file: 'targets.csv' }, columns: ['province', 'isp'], attempts: 1, connectTimeoutMs: 1000 },
+          ],
+        }),
+      );
+      await buildAll({ configPath: cfg, outDir: join(dir, 'dist'), quiet: true });
+      assert.match((JSON.parse(readFileSync(join(dir, 'dist', 'monitors.json'), 'utf8')) as { monitors: { ca: string }[] }).monitors[0]!.ca, /^-----BEGIN CERTIFICATE-----/);
+      // The copy keeps nothing of the machine it was built on: no certs/ beside it, no config folder.
+      const copy = mkdtempSync(join(tmpdir(), 'scf-monitor-copied-dist-'));
+      folders.push(copy);
+      assertNoNodeModulesAbove(copy);
+      cpSync(join(dir, 'dist'), copy, { recursive: true });
+      rmSync(dir, { recursive: true, force: true });
+      const web = await runDeployed(copy);
+      assert.equal(web.error, undefined, JSON.stringify(web.error));
+      assert.equal(web.summary!.ok, true, JSON.stringify(web.summary!.results.map((x) => x.reasons)));
+      const sw = await runDeployed(copy, 'sweep.js');
+      assert.equal(sw.error, undefined, JSON.stringify(sw.error));
+      const codes = sw.summary!.results.flatMap((x) => x.reasons.map((r) => r.code));
+      assert.ok(!codes.includes('TARGETS_UNREADABLE'), JSON.stringify(sw.summary!.results));
+      assert.ok(sw.summary!.results.length > 0);
+    } finally {
+      await new Promise((ok) => tls.close(ok));
+      await tcp.close();
+      certs.cleanup();
+    }
+  });
+
+  test('a ca file that does not exist fails the build naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-cabuild-'));
+    folders.push(dir);
+    const cfg = join(dir, 'monitors.yaml');
+    writeFileSync(cfg, stringify({ monitors: [{ name: 'internal', type: 'http', url: 'https://127.0.0.1:1/', ca: './certs/none.pem' }] }));
+    await assert.rejects(buildAll({ configPath: cfg, outDir: join(dir, 'dist'), quiet: true }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.match(err.message, /monitors\[0\]\.ca: cannot read .*none\.pem: ENOENT/);
       return true;
     });
   });

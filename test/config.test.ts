@@ -545,7 +545,7 @@ describe('${ENV} interpolation', () => {
     assert.equal(http(yaml, {}).headers['X-Env'], 'prod');
     assert.equal(http(yaml, { STAGE: '' }).headers['X-Env'], 'prod');
     assert.equal(http(yaml, { STAGE: 'test' }).headers['X-Env'], 'test');
-    // An empty fallback is allowed (monitors.example.yaml uses one).
+    // An empty fallback is allowed.
     const empty = 'monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", headers: { X-Env: "v${NONE_XYZ:-}" } }\n';
     assert.equal(http(empty, {}).headers['X-Env'], 'v');
   });
