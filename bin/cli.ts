@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, UsageError } from '../lib/config/errors';
+import { ConfigError, formatProblem, UsageError } from '../lib/config/errors';
+import { parseConfigText } from '../lib/config/load';
+import { configWarnings } from '../lib/config/warnings';
 import { loadChannel } from '../lib/channels/load';
 import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseHow, worstCaseMs } from '../lib/functions';
 import { peakMemoryMb, runWorstCaseMs } from '../lib/runtime/budget';
@@ -99,6 +101,8 @@ async function invoke(args: string[]): Promise<number> {
 function validate(args: string[]): number {
   const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
   const { config, path } = loadFullConfig({ configPath: values.config });
+  const parsed = parseConfigText(readFileSync(path, 'utf8'), path);
+  for (const w of configWarnings(parsed.data)) process.stderr.write(`warning: ${formatProblem({ ...w, where: parsed.locate(w.path) })}\n`);
   const counts = new Map<string, number>();
   for (const m of config.monitors) counts.set(m.type, (counts.get(m.type) ?? 0) + 1);
   const kinds = [...counts].map(([t, n]) => `${n} ${t}`).join(', ');

@@ -11,6 +11,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../lib/config/errors';
 import { findConfig, parseConfigText } from '../lib/config/load';
+import { configWarnings } from '../lib/config/warnings';
 import { CHANNEL_TYPES } from '../lib/channels';
 import { checkFullConfig, MONITOR_TYPE_NAMES } from '../lib/functions';
 import { LAZY_MODULES } from '../lib/util/lazy';
@@ -103,6 +104,7 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
   const text = readFileSync(configFile, 'utf8');
   const { problems } = checkFullConfig(text, configFile, process.env, 'ignore');
   if (problems.length) throw new ConfigError(problems, configFile);
+  for (const w of configWarnings(parseConfigText(text, configFile).data)) say(`warning: ${formatProblem(w)}`);
   const data = parseConfigText(text, configFile).data as { monitors?: { targets?: { file?: unknown }; ca?: unknown }[]; channels?: Record<string, { ca?: unknown }> };
   embedCaFiles(data, configFile);
   writeFileSync(join(out, 'monitors.json'), `${JSON.stringify(data, null, 2)}\n`);

@@ -211,6 +211,17 @@ describe('validate', () => {
     assert.equal(r.stderr, '');
   });
 
+  test('validate warns, with file and line, about a literal secret and channels nothing routes to; exit still 0', async () => {
+    const cwd = dir({
+      'm.yaml': 'channels:\n  ops: { type: email, host: smtp.example.com, user: ops, pass: hunter2, from: a@example.com, to: [b@example.com] }\nmonitors:\n  - { name: a, type: tcp, host: 127.0.0.1, port: 1 }\n',
+    });
+    const r = await cli(['validate', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: \S+m\.yaml:2:\d+: channels\.ops\.pass: a literal secret: .*"\$\{OPS_PASS\}"/m);
+    assert.match(r.stderr, /^warning: \S+: alerts\.channels: channels are defined \(ops\) but no alert goes to any/m);
+    assert.ok(!r.stderr.includes('hunter2') && !r.stdout.includes('hunter2'));
+  });
+
   test("a timeout too short for a ckafka monitor names ckafka's own worst case, not samples x interval", async () => {
     const kafka = 'monitors:\n  - { name: lag, type: ckafka, region: ap-guangzhou, instanceId: ckafka-abc, groups: [g] }\n';
     const sls = 'inputs:\n  functions:\n    kafkaLag:\n      handler: kafkaLag.main_handler\n      timeout: 30\n';

@@ -21,6 +21,7 @@ import { findConfig, parseConfigText } from '../lib/config/load';
 import { checkFullConfig, loadFullConfig } from '../lib/functions';
 import { MONITOR_TYPE_NAMES, validateFullConfig } from '../lib/functions';
 import { interpolate } from '../lib/config/env';
+import { configWarnings } from '../lib/config/warnings';
 import { ConfigError, formatPath, formatProblem, type Problem } from '../lib/config/errors';
 import { FULL_CONFIG_SCHEMA as configSchema } from '../lib/functions';
 import { dnsMonitor } from '../lib/monitors/dns/schema';
@@ -186,28 +187,28 @@ describe('bad configs name the path and the reason', () => {
   test('an unknown key at the top level', () => {
     assert.equal(
       onlyProblem('monitor: []\nmonitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/" }\n'),
-      'monitor: unknown key',
+      'monitor: unknown key (did you mean "monitors"?)',
     );
   });
 
   test('an unknown key inside a monitor', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", timeout: 5 }\n'),
-      'monitors[0].timeout: unknown key',
+      'monitors[0].timeout: unknown key (did you mean "connectTimeoutMs"?)',
     );
   });
 
   test('an unknown key inside expect', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", expect: { statusCode: 200 } }\n'),
-      'monitors[0].expect.statusCode: unknown key',
+      'monitors[0].expect.statusCode: unknown key (did you mean "status"?)',
     );
   });
 
   test('an http-only key on a tcp monitor is unknown there', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: tcp, host: 127.0.0.1, port: 1, expect: { status: 200 } }\n'),
-      'monitors[0].expect.status: unknown key',
+      'monitors[0].expect.status: unknown key (known here: minSuccessRate, maxMeanMs)',
     );
   });
 
@@ -433,12 +434,12 @@ describe('bad configs name the path and the reason', () => {
     const all = problemsOf(yaml);
     const expected = [
       'concurrency: must be a whole number, got "x"',
-      'bogus: unknown key',
+      'bogus: unknown key (known here: concurrency, deadlineMarginMs, canary, heartbeatUrl, state, ingest, channels, alerts, monitors)',
       'monitors[0].url: not a valid URL',
       'monitors[0].samples: must be at least 1, got -5',
-      'monitors[0].extra: unknown key',
+      'monitors[0].extra: unknown key (known here: name, tags, enabled, alert, samples, intervalMs, connectTimeoutMs, attempts, type, url, method, headers, body, readTimeoutMs, followRedirects, maxRedirects, maxBodyBytes, insecure, ca, dnsServers, expect)',
       'monitors[0].expect.bodyMatches: not a valid regular expression',
-      'monitors[0].expect.what: unknown key',
+      'monitors[0].expect.what: unknown key (known here: status, minSuccessRate, maxMeanMs, bodyContains, bodyMatches, certMinDays)',
       'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep)',
       'monitors[2].port: is required',
       'monitors[3].headers.X: environment variable NO_SUCH_VAR_XYZ is not set',
@@ -622,7 +623,7 @@ describe("checkConfig(..., 'ignore'): the build checks structure without secrets
     const r = checkFullConfig(yaml, FILE, {}, 'ignore');
     assert.equal(r.config, undefined);
     assert.deepEqual(r.problems.map((p) => formatProblem({ ...p, where: undefined })).sort(), [
-      'monitors[0].foo: unknown key',
+      'monitors[0].foo: unknown key (known here: name, tags, enabled, alert, samples, intervalMs, connectTimeoutMs, attempts, type, url, method, headers, body, readTimeoutMs, followRedirects, maxRedirects, maxBodyBytes, insecure, ca, dnsServers, expect)',
       'monitors[0].samples: must be at least 1, got 0',
     ]);
   });
@@ -982,5 +983,76 @@ describe('problem shapes', () => {
     assert.equal(byPath['monitors[1].port'], 'must be a port number, got "80"');
     assert.equal(byPath['monitors[0].expect'], 'must be a mapping of keys to values, got "200"');
     assert.equal(byPath['monitors[1].expect.minSuccessRate'], 'must be a number from 0 to 1, got "high"');
+  });
+});
+
+describe('messages that say what to do', () => {
+  const msgs = (yaml: string, env: NodeJS.ProcessEnv = {}) => checkFullConfig(yaml, FILE, env).problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
+
+  test('a JSON config with a trailing comma: line and column of the comma', () => {
+    const json = '{\n  "monitors": [\n    { "name": "a", "type": "tcp", "host": "h", "port": 1 },\n  ]\n}\n';
+    assert.throws(() => parseConfigText(json, '/cfg/monitors.json'), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(formatProblem(err.problems[0]!), '/cfg/monitors.json:3:59: (top level): not valid JSON: a trailing comma (JSON allows none before } or ])');
+      return true;
+    });
+  });
+
+  test('every unknown key of one mapping is reported, each with the closest known key', () => {
+    assert.deepEqual(msgs('monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", sampels: 3, intervalms: 5, expect: { statusCode: 200 } }\n'), [
+      'monitors[0].expect.statusCode: unknown key (did you mean "status"?)',
+      'monitors[0].sampels: unknown key (did you mean "samples"?)',
+      'monitors[0].intervalms: unknown key (did you mean "intervalMs"?)',
+    ]);
+  });
+
+  test('an unknown key with nothing close lists the keys known there', () => {
+    assert.deepEqual(msgs('monitors:\n  - { name: b, type: tcp, host: 127.0.0.1, port: 1, expect: { status: 200 } }\n'), [
+      'monitors[0].expect.status: unknown key (known here: minSuccessRate, maxMeanMs)',
+    ]);
+  });
+
+  test('a URL without a scheme suggests https://, naming only the host', () => {
+    const [m] = msgs('monitors:\n  - { name: a, type: http, url: "www.example.com/health?key=k-secret-1" }\n');
+    assert.equal(m, 'monitors[0].url: not a valid URL: it has no scheme; did you mean "https://www.example.com/..."?');
+    const [local] = msgs('monitors:\n  - { name: a, type: http, url: "localhost:8080" }\n');
+    assert.equal(local, 'monitors[0].url: must be an http:// or https:// URL: it has no scheme; did you mean "https://localhost:8080/"?');
+  });
+
+  test('port: "${DB_PORT:-3306}" explains that ${} yields text', () => {
+    const yaml = 'monitors:\n  - { name: d, type: tcp, host: h, port: "${DB_PORT:-3306}" }\n';
+    assert.deepEqual(msgs(yaml), ['monitors[0].port: must be a port number, got "3306": ${...} always yields text, so numbers and true/false must be written as literals (port: 3306)']);
+    assert.deepEqual(msgs('monitors:\n  - { name: d, type: tcp, host: h, port: "3306" }\n'), ['monitors[0].port: must be a port number, got "3306"']);
+  });
+});
+
+describe('configWarnings', () => {
+  const warn = (yaml: string) => configWarnings(parseYaml(yaml)).map((p) => `${formatPath(p.path)}: ${p.message}`);
+
+  test('channels with no alerts.channels and no monitor naming one: a warning; routed: none', () => {
+    const ch = 'channels:\n  ops: { type: wecom, webhook: "http://127.0.0.1:1/x" }\n';
+    const mon = 'monitors:\n  - { name: a, type: tcp, host: h, port: 1 }\n';
+    assert.deepEqual(warn(ch + mon), ['alerts.channels: channels are defined (ops) but no alert goes to any: set alerts: { channels: [ops] } (or a monitor\'s alert.channels)']);
+    assert.deepEqual(warn(`${ch}alerts: { channels: [ops] }\n${mon}`), []);
+    assert.deepEqual(warn(`${ch}monitors:\n  - { name: a, type: tcp, host: h, port: 1, alert: { channels: [ops] } }\n`), []);
+  });
+
+  test('literal secrets warn, say how to use ${ENV}, and never repeat the secret', () => {
+    const yaml = [
+      'alerts: { channels: [m] }',
+      'channels:',
+      '  m: { type: email, host: smtp.example.com, user: ops, pass: hunter2, from: a@example.com, to: [b@example.com] }',
+      '  w: { type: wecom, webhook: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wk-secret-42" }',
+      'monitors:',
+      '  - { name: api, type: http, url: "https://u:pw-secret-7@www.example.com/", headers: { Authorization: "Bearer tk-secret-9", Accept: text/html } }',
+      '  - { name: job, type: heartbeat, period: 5m, token: tok-secret-3 }',
+      '  - { name: fine, type: heartbeat, period: 5m, token: "${JOB_TOKEN}" }',
+    ].join('\n');
+    const w = warn(yaml);
+    assert.deepEqual(w.map((x) => x.split(':')[0]), ['channels.m.pass', 'channels.w.webhook', 'monitors[0].url', 'monitors[0].headers.Authorization', 'monitors[1].token']);
+    assert.match(w[0]!, /a literal secret: .*write "\$\{M_PASS\}" and set M_PASS in the environment/);
+    assert.match(w[1]!, /a URL with a literal key=/);
+    assert.match(w[4]!, /write "\$\{JOB_TOKEN\}"/);
+    for (const s of ['hunter2', 'wk-secret-42', 'pw-secret-7', 'tk-secret-9', 'tok-secret-3']) assert.ok(!w.join('\n').includes(s), s);
   });
 });
