@@ -25,6 +25,7 @@ import { closeIngestStores } from '../lib/ingest/handler';
 import { sendTestMessage } from '../lib/alerting/test-message';
 import { scrubbingLoader } from '../lib/alerting/scrubbing-loader';
 import { readFunctionSettings, readTimerPeriodMs } from './serverless-yml';
+import { packageFunctions } from '../scripts/package';
 
 const USAGE = `usage:
   scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json] [--verbose]
@@ -32,6 +33,7 @@ const USAGE = `usage:
   scf-monitor test-channel <name> [--config FILE]
   scf-monitor serve <http function> [--port N] [--config FILE]
   scf-monitor agent --url URL [--every 30s] [--once] (token in SCF_MONITOR_AGENT_TOKEN)
+  scf-monitor package [--dist DIR] [--out DIR]   (after npm run build: one zip per function)
   scf-monitor demo
   scf-monitor --version
 
@@ -182,6 +184,18 @@ async function testChannel(args: string[]): Promise<number> {
   return 1;
 }
 
+function packageCommand(args: string[]): number {
+  const { values } = parseArgs({ args, options: { dist: { type: 'string' }, out: { type: 'string' } } });
+  let made;
+  try {
+    made = packageFunctions({ distDir: values.dist ?? 'dist', outDir: values.out ?? 'package', functionsDir: resolve(__dirname, '..', 'functions') });
+  } catch (err) {
+    throw new UsageError(`package: ${(err as Error).message}`);
+  }
+  for (const m of made) process.stdout.write(`${m.zip}  ${m.files.length} files, handler ${m.name}.main_handler\n`);
+  return 0;
+}
+
 /** Runs until SIGINT or SIGTERM; every request goes through the function's own handler. */
 async function serve(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { config: { type: 'string' }, port: { type: 'string' } } });
@@ -218,6 +232,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'agent':
       return runAgent(rest);
+    case 'package':
+      return packageCommand(rest);
     case 'demo':
       return runDemo();
     case '--version':

@@ -1,12 +1,12 @@
 /**
- * npm run build [-- --config FILE]: functions/<name>.ts -> dist/<name>.js (esbuild, CommonJS,
+ * npm run build [-- --config FILE] [--out DIR]: functions/<name>.ts -> dist/<name>.js (esbuild, CommonJS,
  * node20, minified, no node_modules needed at run time), rarely used libraries ->
  * dist/lazy/<name>.js, and the config -> dist/monitors.json (parsed at build time, so a cold
  * start reads JSON instead of loading a YAML parser). Structure is checked here; `${ENV}`
  * values are resolved at run time on the function.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, formatProblem } from '../lib/config/errors';
@@ -52,12 +52,33 @@ export const SDK_ALIASES = {
   'form-data': join(root, 'scripts/shims/form-data.js'),
 };
 
-export async function buildAll(opts: { configPath?: string; outDir?: string; quiet?: boolean } = {}): Promise<void> {
-  const out = opts.outDir ?? dist;
+export async function buildAll(opts: { configPath?: string; outDir?: string; quiet?: boolean; configOptional?: boolean } = {}): Promise<void> {
+  const final = opts.outDir ?? dist;
   const say = (s: string) => opts.quiet || process.stdout.write(`${s}\n`);
+  // Looked for before anything is touched: functions deployed without a config cannot run.
+  // Only the benchmarks, which time the bundles alone, build without one (configOptional).
+  let configFile: string | undefined;
+  try {
+    configFile = findConfig({ configPath: opts.configPath });
+  } catch (err) {
+    if (!(err instanceof ConfigError) || opts.configPath || !opts.configOptional) throw err;
+  }
+  // Built beside the old dist/, which is replaced only by a complete new one: a failed build
+  // leaves the last good dist/ in place.
+  const out = `${final}.building-${process.pid}`;
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, 'lazy'), { recursive: true });
+  try {
+    await buildInto(out, configFile, say);
+  } catch (err) {
+    rmSync(out, { recursive: true, force: true });
+    throw err;
+  }
+  rmSync(final, { recursive: true, force: true });
+  renameSync(out, final);
+}
 
+async function buildInto(out: string, configFile: string | undefined, say: (s: string) => void): Promise<void> {
   const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts'));
   await build({
     ...BUNDLE_OPTIONS,
@@ -93,14 +114,7 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
     say(`dist/${name}.js  ${(statSync(join(out, `${name}.js`)).size / 1024).toFixed(1)} KiB`);
   }
 
-  let configFile: string | undefined;
-  try {
-    configFile = findConfig({ configPath: opts.configPath });
-  } catch (err) {
-    if (!(err instanceof ConfigError) || opts.configPath) throw err;
-    say('note: no monitors.yaml found: dist/ has no config (cp monitors.example.yaml monitors.yaml, then build again)');
-    return;
-  }
+  if (!configFile) return;
   const text = readFileSync(configFile, 'utf8');
   const { problems } = checkFullConfig(text, configFile, process.env, 'ignore');
   if (problems.length) throw new ConfigError(problems, configFile);
@@ -117,7 +131,7 @@ export async function buildAll(opts: { configPath?: string; outDir?: string; qui
     if (!to.startsWith(resolve(out) + sep)) throw new ConfigError([{ path: ['monitors', i, 'targets', 'file'], message: 'must stay inside the config directory (no .. or absolute path): it ships in dist/' }], configFile);
     try {
       mkdirSync(dirname(to), { recursive: true });
-      copyFileSync(resolve(dirname(configFile!), file), to);
+      copyFileSync(resolve(dirname(configFile), file), to);
     } catch (err) {
       throw new ConfigError([{ path: ['monitors', i, 'targets', 'file'], message: `cannot copy ${file} into dist/: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], configFile);
     }
@@ -148,8 +162,8 @@ function embedCaFiles(data: { monitors?: { ca?: unknown }[]; channels?: Record<s
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { config: { type: 'string' } } });
-  buildAll({ configPath: values.config }).catch((err: unknown) => {
+  const { values } = parseArgs({ options: { config: { type: 'string' }, out: { type: 'string' } } });
+  buildAll({ configPath: values.config, ...(values.out ? { outDir: resolve(values.out) } : {}) }).catch((err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`build: ${err.problems.map(formatProblem).join('\n  ')}\n`);
     else process.stderr.write(`build: ${(err as Error).message}\n`);
     process.exitCode = 2;

@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,7 @@ import { startTencentCloud } from '../dev/standins/tencent-cloud';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
 const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
 
 const TOKEN_VAR = 'SCF_MONITOR_TEST_BUILD_TOKEN';
 const TOKEN = 'token-from-the-function-env-7f3a';
@@ -254,6 +255,69 @@ describe('build', () => {
       return true;
     });
     assert.ok(!existsSync(join(dir, 'dist', 'monitors.json')), 'no config is written for an invalid one');
+  });
+
+  test('a failing build leaves the last good dist/ as it was, and no half-built folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-keepdist-'));
+    folders.push(dir);
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist', 'monitors.json'), '{"monitors":[]}\n');
+    const bad = join(dir, 'monitors.yaml');
+    writeFileSync(bad, stringify({ monitors: [{ name: 'x', type: 'tcp', host: '127.0.0.1', port: 70000 }] }));
+    await assert.rejects(buildAll({ configPath: bad, outDir: join(dir, 'dist'), quiet: true }), ConfigError);
+    assert.equal(readFileSync(join(dir, 'dist', 'monitors.json'), 'utf8'), '{"monitors":[]}\n');
+    assert.deepEqual(readdirSync(dir).sort(), ['dist', 'monitors.yaml']);
+  });
+
+  test('npm run build with no config anywhere: exit 2 saying how to make one, and dist/ untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-noconfig-'));
+    folders.push(dir);
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist', 'marker'), 'old');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.SCF_MONITOR_CONFIG;
+    const r = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'build.ts'), '--out', join(dir, 'dist')], { cwd: dir, env }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: String(err.stderr) }),
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^build: .*no config found: .*cp monitors\.example\.yaml monitors\.yaml/);
+    assert.equal(readFileSync(join(dir, 'dist', 'marker'), 'utf8'), 'old');
+  });
+
+  test('scf-monitor package: one zip per function; each, unzipped alone, runs its handler with no node_modules', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'scf-monitor-packages-'));
+    folders.push(out);
+    const r = await run(process.execPath, [join(ROOT, 'bin', 'scf-monitor.js'), 'package', '--dist', dist, '--out', out], { cwd: work });
+    const names = readdirSync(join(ROOT, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+    assert.deepEqual(readdirSync(out).sort(), names.map((n) => `${n}.zip`));
+    assert.equal(r.stdout.trim().split('\n').length, names.length, r.stdout);
+    for (const name of names) {
+      const folder = mkdtempSync(join(tmpdir(), `scf-monitor-unzipped-${name}-`));
+      folders.push(folder);
+      assertNoNodeModulesAbove(folder);
+      await run('unzip', ['-q', join(out, `${name}.zip`), '-d', folder]);
+      const top = readdirSync(folder).sort();
+      assert.ok(top.includes(`${name}.js`) && top.includes('monitors.json') && top.includes('lazy'), `${name}: ${top.join(', ')}`);
+      assert.deepEqual(top.filter((f) => f.endsWith('.js')), [`${name}.js`], `${name}.zip carries no other function's bundle`);
+      const got = await runDeployed(folder, `${name}.js`);
+      assert.deepEqual(got.resolvable, [], name);
+      assert.ok(!/Cannot find module/.test(got.error?.message ?? ''), `${name}: ${got.error?.message}`);
+      const answer = got.summary as unknown as { function?: string; statusCode?: number } | undefined;
+      if (name === 'ingest') assert.equal(typeof answer?.statusCode, 'number', `${name}: ${JSON.stringify(got)}`);
+      else if (name !== 'probe') {
+        assert.equal(got.error, undefined, `${name}: ${JSON.stringify(got.error)}`);
+        assert.equal(answer?.function, name);
+      }
+    }
+    // The statusCheck package ran the monitor of the config it was built with.
+    tokens.length = 0;
+    const folder = mkdtempSync(join(tmpdir(), 'scf-monitor-unzipped-again-'));
+    folders.push(folder);
+    await run('unzip', ['-q', join(out, 'statusCheck.zip'), '-d', folder]);
+    const again = await runDeployed(folder);
+    assert.equal(again.summary!.ok, true, JSON.stringify(again.summary));
+    assert.deepEqual(tokens, [TOKEN, TOKEN]);
   });
 
   test("a sweep's target file ships beside dist/monitors.json; one outside the config's folder is refused", async () => {

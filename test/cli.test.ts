@@ -314,6 +314,18 @@ describe('validate', () => {
   });
 });
 
+describe('serverless.yml files', () => {
+  test("both use the Serverless Cloud Framework's ${env.NAME}, never ${env:NAME}, and name multi-scf's vpcConfig", () => {
+    const main = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+    const probe = readFileSync(join(ROOT, 'deploy', 'probe', 'serverless.yml'), 'utf8');
+    for (const text of [main, probe]) {
+      assert.doesNotMatch(text, /\$\{env:/);
+      assert.match(text, /\$\{env\.[A-Z_]+\}/);
+    }
+    assert.match(main, /^ {2}# vpcConfig:\n {2}# {3}vpcId: vpc-\w+.*\n {2}# {3}subnetId: subnet-\w+/m);
+  });
+});
+
 describe('invoke', () => {
   test('--json against a healthy server: exit 0, stdout is the summary alone, one JSON log line per result on stderr', async () => {
     const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('web', healthy.url('/health'))}` });
