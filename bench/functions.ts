@@ -40,7 +40,7 @@ const CHILD = `const t = process.hrtime.bigint(); require(process.argv[1]); proc
 async function main(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'scfm-bench-fn-'));
   try {
-    await buildAll({ outDir: out, quiet: true });
+    await buildAll({ outDir: out, quiet: true, configOptional: true });
     await build({ ...BUNDLE_OPTIONS, stdin: { contents: 'exports.main_handler = async () => ({});', loader: 'js' }, outfile: join(out, EMPTY) });
     const times = new Map<string, number[]>(TARGETS.map((t) => [t.file, []]));
     for (let i = 0; i <= RUNS; i++) {

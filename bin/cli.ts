@@ -7,15 +7,18 @@ import { closeApiStores } from '../lib/api/handler';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, UsageError } from '../lib/config/errors';
+import { ConfigError, formatProblem, UsageError } from '../lib/config/errors';
+import { parseConfigText } from '../lib/config/load';
+import { configWarnings } from '../lib/config/warnings';
 import { loadChannel } from '../lib/channels/load';
-import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, IMAGE_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseMs } from '../lib/functions';
+import { FUNCTIONS, FUNCTION_TYPES, HTTP_FUNCTIONS, IMAGE_FUNCTIONS, isFunctionName, isHttpFunctionName, loadFullConfig, roleCredentialUsers, runFunction, worstCaseHow, worstCaseMs } from '../lib/functions';
 import { peakMemoryMb, runWorstCaseMs } from '../lib/runtime/budget';
 import { alertReserveMs, DELIVERY_FLOOR_MS } from '../lib/util/deadline';
 import { AlertingFailedError } from '../lib/runtime/handler';
 import { localContext, timerEvent, type ScfEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 import { renderTable } from '../lib/runtime/table';
+import type { Summary } from '../lib/runtime/summary';
 import { runAgent } from './agent';
 import { runDemo } from './demo';
 import { serveHttp } from '../lib/runtime/serve';
@@ -23,14 +26,17 @@ import { closeIngestStores } from '../lib/ingest/handler';
 import { sendTestMessage } from '../lib/alerting/test-message';
 import { scrubbingLoader } from '../lib/alerting/scrubbing-loader';
 import { readFunctionSettings, readTimerPeriodMs } from './serverless-yml';
+import { packageFunctions } from '../scripts/package';
 
 const USAGE = `usage:
-  scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json]
+  scf-monitor invoke <function> [--config FILE] [--event FILE|JSON] [--json] [--verbose]
   scf-monitor validate [--config FILE]
   scf-monitor test-channel <name> [--config FILE]
   scf-monitor serve <http function> [--port N] [--config FILE]
   scf-monitor agent --url URL [--every 30s] [--once] (token in SCF_MONITOR_AGENT_TOKEN)
+  scf-monitor package [--dist DIR] [--out DIR]   (after npm run build: one zip per function)
   scf-monitor demo
+  scf-monitor --version
 
 functions: ${Object.keys(FUNCTION_TYPES).join(', ')}
 http functions (serve): ${Object.keys(HTTP_FUNCTIONS).join(', ')}
@@ -41,6 +47,10 @@ const SERVERLESS_YML = 'serverless.yml';
 /** The image functions' own deploy file (pagePerf is not in the zip deploy's serverless.yml). */
 const IMAGE_SERVERLESS_YML = 'deploy/page/serverless.yml';
 const deployFile = (fn: string): string => (IMAGE_FUNCTIONS.includes(fn) ? IMAGE_SERVERLESS_YML : SERVERLESS_YML);
+
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(resolve(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
 /** Long enough for a rate-limited retry, short enough for someone waiting at a terminal. */
 const TEST_CHANNEL_LIMIT_MS = 30_000;
 
@@ -67,7 +77,7 @@ async function invoke(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { config: { type: 'string' }, event: { type: 'string' }, json: { type: 'boolean' } },
+    options: { config: { type: 'string' }, event: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' } },
   });
   const fn = positionals[0];
   if (!fn || positionals.length > 1) throw new UsageError(`invoke takes one function name\n\n${USAGE}`);
@@ -75,7 +85,10 @@ async function invoke(args: string[]): Promise<number> {
   const event = readEvent(values.event);
   const settings = readFunctionSettings(resolve(deployFile(fn)), fn);
   const context = localContext(fn, settings.timeoutMs ?? 60_000, settings.memoryMb);
-  setLogSink((line) => process.stderr.write(line));
+  // With --json the records are the machine's stream (README's crontab keeps them); the table
+  // is for a person, who asks for them with --verbose rather than scrolling past them.
+  setLogSink(values.json || values.verbose ? (line) => process.stderr.write(line) : () => {});
+  const print = (s: Summary) => process.stdout.write(values.json ? `${JSON.stringify(s)}\n` : renderTable(s, process.stdout.columns || 120));
   let summary;
   try {
     summary = await runFunction(fn, event, context, { configPath: values.config });
@@ -83,17 +96,19 @@ async function invoke(args: string[]): Promise<number> {
     if (!(err instanceof AlertingFailedError)) throw err;
     // The monitors' results still matter; the exit code says the alerts could not be handled.
     summary = err.summary;
-    process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
+    print(summary);
     process.stderr.write(`scf-monitor: ${err.message}\n`);
     return 1;
   }
-  process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderTable(summary, process.stdout.columns || 120));
+  print(summary);
   return summary.ok ? 0 : 1;
 }
 
 function validate(args: string[]): number {
   const { values } = parseArgs({ args, options: { config: { type: 'string' } } });
   const { config, path } = loadFullConfig({ configPath: values.config });
+  const parsed = parseConfigText(readFileSync(path, 'utf8'), path);
+  for (const w of configWarnings(parsed.data)) process.stderr.write(`warning: ${formatProblem({ ...w, where: parsed.locate(w.path) })}\n`);
   const counts = new Map<string, number>();
   for (const m of config.monitors) counts.set(m.type, (counts.get(m.type) ?? 0) + 1);
   const kinds = [...counts].map(([t, n]) => `${n} ${t}`).join(', ');
@@ -148,7 +163,7 @@ function validate(args: string[]): number {
       if (timeoutMs - reserve < worst) {
         process.stderr.write(
           `warning: ${fn}: timeout ${timeoutMs / 1000} s in ${deployFile(fn)} is shorter than its monitors' worst case ` +
-            `${Math.ceil(worst / 1000)} s (samples x interval + attempts x timeouts)` +
+            `${Math.ceil(worst / 1000)} s (${worstCaseHow(mine)})` +
             (reserve ? ` plus ${reserve / 1000} s kept for alert delivery: it cannot hold both` : '') +
             `; monitors still running at the deadline are reported as DEADLINE\n`,
         );
@@ -171,6 +186,18 @@ async function testChannel(args: string[]): Promise<number> {
   const hint = r.kind === 'permanent' ? 'will not work until the channel config is fixed' : 'may work on a later try';
   process.stderr.write(`scf-monitor: ${name} (${r.type}): not delivered after ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}: ${r.code}: ${r.message} (${hint})\n`);
   return 1;
+}
+
+function packageCommand(args: string[]): number {
+  const { values } = parseArgs({ args, options: { dist: { type: 'string' }, out: { type: 'string' } } });
+  let made;
+  try {
+    made = packageFunctions({ distDir: values.dist ?? 'dist', outDir: values.out ?? 'package', functionsDir: resolve(__dirname, '..', 'functions') });
+  } catch (err) {
+    throw new UsageError(`package: ${(err as Error).message}`);
+  }
+  for (const m of made) process.stdout.write(`${m.zip}  ${m.files.length} files, handler ${m.name}.main_handler\n`);
+  return 0;
 }
 
 /** Runs until SIGINT or SIGTERM; every request goes through the function's own handler. */
@@ -209,8 +236,15 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'agent':
       return runAgent(rest);
+    case 'package':
+      return packageCommand(rest);
     case 'demo':
       return runDemo();
+    case '--version':
+    case '-v':
+    case 'version':
+      process.stdout.write(`scf-monitor ${packageVersion()}\n`);
+      return 0;
     case undefined:
     case 'help':
     case '--help':

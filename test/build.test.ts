@@ -15,12 +15,15 @@ import { stringify } from 'yaml';
 import { buildAll } from '../scripts/build';
 import { ConfigError } from '../lib/config/errors';
 import type { Summary } from '../lib/runtime/summary';
-import { httpServer, type Running } from '../dev/standins/servers';
+import { createServer as createHttpsServer } from 'node:https';
+import { httpServer, tcpServer, type Running } from '../dev/standins/servers';
+import { makeCerts } from './support/certs';
 import { ckafkaService } from '../dev/standins/tc-ckafka';
 import { startTencentCloud } from '../dev/standins/tencent-cloud';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
 
 const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
 
 const TOKEN_VAR = 'SCF_MONITOR_TEST_BUILD_TOKEN';
 const TOKEN = 'token-from-the-function-env-7f3a';
@@ -255,6 +258,69 @@ describe('build', () => {
     assert.ok(!existsSync(join(dir, 'dist', 'monitors.json')), 'no config is written for an invalid one');
   });
 
+  test('a failing build leaves the last good dist/ as it was, and no half-built folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-keepdist-'));
+    folders.push(dir);
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist', 'monitors.json'), '{"monitors":[]}\n');
+    const bad = join(dir, 'monitors.yaml');
+    writeFileSync(bad, stringify({ monitors: [{ name: 'x', type: 'tcp', host: '127.0.0.1', port: 70000 }] }));
+    await assert.rejects(buildAll({ configPath: bad, outDir: join(dir, 'dist'), quiet: true }), ConfigError);
+    assert.equal(readFileSync(join(dir, 'dist', 'monitors.json'), 'utf8'), '{"monitors":[]}\n');
+    assert.deepEqual(readdirSync(dir).sort(), ['dist', 'monitors.yaml']);
+  });
+
+  test('npm run build with no config anywhere: exit 2 saying how to make one, and dist/ untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-noconfig-'));
+    folders.push(dir);
+    mkdirSync(join(dir, 'dist'));
+    writeFileSync(join(dir, 'dist', 'marker'), 'old');
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    delete env.SCF_MONITOR_CONFIG;
+    const r = await run(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'build.ts'), '--out', join(dir, 'dist')], { cwd: dir, env }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: String(err.stderr) }),
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^build: .*no config found: .*cp monitors\.example\.yaml monitors\.yaml/);
+    assert.equal(readFileSync(join(dir, 'dist', 'marker'), 'utf8'), 'old');
+  });
+
+  test('scf-monitor package: one zip per function; each, unzipped alone, runs its handler with no node_modules', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'scf-monitor-packages-'));
+    folders.push(out);
+    const r = await run(process.execPath, [join(ROOT, 'bin', 'scf-monitor.js'), 'package', '--dist', dist, '--out', out], { cwd: work });
+    const names = readdirSync(join(ROOT, 'functions')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
+    assert.deepEqual(readdirSync(out).sort(), names.map((n) => `${n}.zip`));
+    assert.equal(r.stdout.trim().split('\n').length, names.length, r.stdout);
+    for (const name of names) {
+      const folder = mkdtempSync(join(tmpdir(), `scf-monitor-unzipped-${name}-`));
+      folders.push(folder);
+      assertNoNodeModulesAbove(folder);
+      await run('unzip', ['-q', join(out, `${name}.zip`), '-d', folder]);
+      const top = readdirSync(folder).sort();
+      assert.ok(top.includes(`${name}.js`) && top.includes('monitors.json') && top.includes('lazy'), `${name}: ${top.join(', ')}`);
+      assert.deepEqual(top.filter((f) => f.endsWith('.js')), [`${name}.js`], `${name}.zip carries no other function's bundle`);
+      const got = await runDeployed(folder, `${name}.js`);
+      assert.deepEqual(got.resolvable, [], name);
+      assert.ok(!/Cannot find module/.test(got.error?.message ?? ''), `${name}: ${got.error?.message}`);
+      const answer = got.summary as unknown as { function?: string; statusCode?: number } | undefined;
+      if (name === 'ingest') assert.equal(typeof answer?.statusCode, 'number', `${name}: ${JSON.stringify(got)}`);
+      else if (name !== 'probe') {
+        assert.equal(got.error, undefined, `${name}: ${JSON.stringify(got.error)}`);
+        assert.equal(answer?.function, name);
+      }
+    }
+    // The statusCheck package ran the monitor of the config it was built with.
+    tokens.length = 0;
+    const folder = mkdtempSync(join(tmpdir(), 'scf-monitor-unzipped-again-'));
+    folders.push(folder);
+    await run('unzip', ['-q', join(out, 'statusCheck.zip'), '-d', folder]);
+    const again = await runDeployed(folder);
+    assert.equal(again.summary!.ok, true, JSON.stringify(again.summary));
+    assert.deepEqual(tokens, [TOKEN, TOKEN]);
+  });
+
   test("a sweep's target file ships beside dist/monitors.json; one outside the config's folder is refused", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-sweepbuild-'));
     folders.push(dir);
@@ -268,6 +334,65 @@ describe('build', () => {
     await assert.rejects(buildAll({ configPath: cfg, outDir: join(dir, 'dist2'), quiet: true }), (err: unknown) => {
       assert.ok(err instanceof ConfigError, String(err));
       assert.match(err.message, /monitors\[0\]\.targets\.file: must stay inside the config directory/);
+      return true;
+    });
+  });
+
+  test('a config naming files (ca: ./certs/ca.pem, a sweep target file) runs from a copy of dist/ elsewhere', async () => {
+    const certs = makeCerts();
+    const tls = createHttpsServer({ key: certs.server.key, cert: certs.server.cert }, (_req, res) => res.writeHead(200).end('healthy'));
+    await new Promise<void>((ok) => tls.listen(0, '127.0.0.1', ok));
+    const tcp = await tcpServer((sock) => sock.end());
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-cabuild-'));
+      folders.push(dir);
+      mkdirSync(join(dir, 'certs'));
+      writeFileSync(join(dir, 'certs', 'ca.pem'), certs.ca);
+      writeFileSync(join(dir, 'targets.csv'), `127.0.0.1:${tcp.port},广东,电信\n`);
+      const cfg = join(dir, 'monitors.yaml');
+      const port = (tls.address() as { port: number }).port;
+      const state = join(dir, 'state');
+      writeFileSync(
+        cfg,
+        stringify({
+          state: { type: 'file', path: state },
+          monitors: [
+            { name: 'internal', type: 'http', url: `https://127.0.0.1:${port}/`, ca: './certs/ca.pem', samples: 1, intervalMs: 0, attempts: 1 },
+            { name: 'netsky', type: 'sweep', targets: { file: 'targets.csv' }, columns: ['province', 'isp'], attempts: 1, connectTimeoutMs: 1000 },
+          ],
+        }),
+      );
+      await buildAll({ configPath: cfg, outDir: join(dir, 'dist'), quiet: true });
+      assert.match((JSON.parse(readFileSync(join(dir, 'dist', 'monitors.json'), 'utf8')) as { monitors: { ca: string }[] }).monitors[0]!.ca, /^-----BEGIN CERTIFICATE-----/);
+      // The copy keeps nothing of the machine it was built on: no certs/ beside it, no config folder.
+      const copy = mkdtempSync(join(tmpdir(), 'scf-monitor-copied-dist-'));
+      folders.push(copy);
+      assertNoNodeModulesAbove(copy);
+      cpSync(join(dir, 'dist'), copy, { recursive: true });
+      rmSync(dir, { recursive: true, force: true });
+      const web = await runDeployed(copy);
+      assert.equal(web.error, undefined, JSON.stringify(web.error));
+      assert.equal(web.summary!.ok, true, JSON.stringify(web.summary!.results.map((x) => x.reasons)));
+      const sw = await runDeployed(copy, 'sweep.js');
+      assert.equal(sw.error, undefined, JSON.stringify(sw.error));
+      const codes = sw.summary!.results.flatMap((x) => x.reasons.map((r) => r.code));
+      assert.ok(!codes.includes('TARGETS_UNREADABLE'), JSON.stringify(sw.summary!.results));
+      assert.ok(sw.summary!.results.length > 0);
+    } finally {
+      await new Promise((ok) => tls.close(ok));
+      await tcp.close();
+      certs.cleanup();
+    }
+  });
+
+  test('a ca file that does not exist fails the build naming the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-cabuild-'));
+    folders.push(dir);
+    const cfg = join(dir, 'monitors.yaml');
+    writeFileSync(cfg, stringify({ monitors: [{ name: 'internal', type: 'http', url: 'https://127.0.0.1:1/', ca: './certs/none.pem' }] }));
+    await assert.rejects(buildAll({ configPath: cfg, outDir: join(dir, 'dist'), quiet: true }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.match(err.message, /monitors\[0\]\.ca: cannot read .*none\.pem: ENOENT/);
       return true;
     });
   });

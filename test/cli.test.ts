@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { closedPort, httpServer, type Running } from '../dev/standins/servers';
 import { wecomStandIn, WECOM_PATH } from './support/wecom';
+import { EXAMPLE_ENV } from './support/example-env';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'bin', 'scf-monitor.js');
@@ -196,11 +197,42 @@ describe('validate', () => {
     assertCleanError(r, `monitors[0].ca: cannot read ${join(cwd, 'certs', 'none.pem')}: ENOENT`);
   });
 
-  test('monitors.example.yaml validates (without running it)', async () => {
-    const cwd = dir();
-    const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd });
+  test('a copy of monitors.example.yaml with nothing set: exit 2 naming every variable to set', async () => {
+    const cwd = dir({ 'monitors.yaml': readFileSync(join(ROOT, 'monitors.example.yaml'), 'utf8') });
+    const r = await cli(['validate'], { cwd });
+    assertCleanError(r, ...Object.keys(EXAMPLE_ENV).map((name) => `environment variable ${name} is not set`));
+  });
+
+  test("monitors.example.yaml validates with its variables set, and the project's serverless.yml fits it: no warning", async () => {
+    const cwd = dir({ 'serverless.yml': readFileSync(join(ROOT, 'serverless.yml'), 'utf8') });
+    const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd, env: EXAMPLE_ENV });
     assert.equal(r.code, 0, r.stderr);
-    assert.ok(r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 7 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep, 1 page)\n`), r.stdout);
+    assert.ok(
+      r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 10 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep, 1 page, 2 speedtest, 1 ckafka)\n`),
+      r.stdout,
+    );
+    assert.equal(r.stderr, '');
+  });
+
+  test('validate warns, with file and line, about a literal secret and channels nothing routes to; exit still 0', async () => {
+    const cwd = dir({
+      'm.yaml': 'channels:\n  ops: { type: email, host: smtp.example.com, user: ops, pass: hunter2, from: a@example.com, to: [b@example.com] }\nmonitors:\n  - { name: a, type: tcp, host: 127.0.0.1, port: 1 }\n',
+    });
+    const r = await cli(['validate', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: \S+m\.yaml:2:\d+: channels\.ops\.pass: a literal secret: .*"\$\{OPS_PASS\}"/m);
+    assert.match(r.stderr, /^warning: \S+: alerts\.channels: channels are defined \(ops\) but no alert goes to any/m);
+    assert.ok(!r.stderr.includes('hunter2') && !r.stdout.includes('hunter2'));
+  });
+
+  test("a timeout too short for a ckafka monitor names ckafka's own worst case, not samples x interval", async () => {
+    const kafka = 'monitors:\n  - { name: lag, type: ckafka, region: ap-guangzhou, instanceId: ckafka-abc, groups: [g] }\n';
+    const sls = 'inputs:\n  functions:\n    kafkaLag:\n      handler: kafkaLag.main_handler\n      timeout: 30\n';
+    const cwd = dir({ 'm.yaml': kafka, 'serverless.yml': sls });
+    const r = await cli(['validate', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /^warning: kafkaLag: timeout 30 s in serverless\.yml is shorter than its monitors' worst case 61 s \(ckafka: 3 rounds of CKafka API calls .*apiTimeoutMs\)/m);
+    assert.doesNotMatch(r.stderr, /samples x interval/);
   });
 
   test("pagePerf's timeout is read from deploy/page/serverless.yml (the image function's), not the zip deploy's", async () => {
@@ -299,6 +331,18 @@ describe('validate', () => {
   });
 });
 
+describe('serverless.yml files', () => {
+  test("both use the Serverless Cloud Framework's ${env.NAME}, never ${env:NAME}, and name multi-scf's vpcConfig", () => {
+    const main = readFileSync(join(ROOT, 'serverless.yml'), 'utf8');
+    const probe = readFileSync(join(ROOT, 'deploy', 'probe', 'serverless.yml'), 'utf8');
+    for (const text of [main, probe]) {
+      assert.doesNotMatch(text, /\$\{env:/);
+      assert.match(text, /\$\{env\.[A-Z_]+\}/);
+    }
+    assert.match(main, /^ {2}# vpcConfig:\n {2}# {3}vpcId: vpc-\w+.*\n {2}# {3}subnetId: subnet-\w+/m);
+  });
+});
+
 describe('invoke', () => {
   test('--json against a healthy server: exit 0, stdout is the summary alone, one JSON log line per result on stderr', async () => {
     const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('web', healthy.url('/health'))}` });
@@ -355,15 +399,42 @@ describe('invoke', () => {
 
   test('the default table names each monitor with ok or FAIL', async () => {
     const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('healthy-web', healthy.url())}${tcpMon('dead-port', deadPort)}` });
-    const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml'], { cwd });
+    const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml', '--verbose'], { cwd });
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /^statusCheck {2}\S+ {2}[\d.]+ s {2}1 of 2 failing$/m);
     assert.match(r.stdout, /^MONITOR\s+TYPE\s+RESULT\s+OK\/N\s+MEAN\s+P95\s+DETAIL$/m);
     assert.match(r.stdout, /^healthy-web\s+http\s+ok\s+1\/1\s/m);
     assert.match(r.stdout, /^dead-port\s+tcp\s+FAIL\s+0\/1\s.*CONNECT_REFUSED/m);
-    // The table is for people; the JSON lines still go to stderr.
+    // The table is for people; with --verbose the JSON lines go to stderr.
     assert.throws(() => JSON.parse(r.stdout));
     assert.equal(logLines(r.stderr).length, 2);
+  });
+
+  test('table mode without --verbose: the table alone, no JSON records on stderr', async () => {
+    const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('healthy-web', healthy.url())}${tcpMon('dead-port', deadPort)}` });
+    const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^dead-port\s+tcp\s+FAIL\s+0\/1\s.*CONNECT_REFUSED/m);
+    assert.equal(r.stderr, '');
+  });
+
+  test('--json is JSON Lines: the summary is one line, so `>> status.json` appends one object per run', async () => {
+    const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('web', healthy.url())}${tcpMon('dead-port', deadPort)}` });
+    const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml', '--json'], { cwd });
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stdout.split('\n');
+    assert.equal(lines.length, 2, r.stdout);
+    assert.equal(lines[1], '');
+    assert.equal((JSON.parse(lines[0]!) as SummaryJson).results.length, 2);
+    for (const l of logLines(r.stderr)) assert.equal(typeof l.monitor, 'string');
+  });
+
+  test('a function with no monitors of its type: "no monitors selected" and no empty table header', async () => {
+    const cwd = dir({ 'm.yaml': `monitors:\n${httpMon('web', healthy.url())}` });
+    const r = await cli(['invoke', 'speedTest', '--config', 'm.yaml'], { cwd });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /no monitors selected/);
+    assert.doesNotMatch(r.stdout, /MONITOR/);
   });
 
   test('./monitors.yaml in cwd is used when there is no --config', async () => {
@@ -471,14 +542,21 @@ describe('usage errors', () => {
   });
 
   test('an unknown option: exit 2 with usage', async () => {
-    const r = await cli(['invoke', 'statusCheck', '--verbose'], { cwd: dir() });
-    assertCleanError(r, "Unknown option '--verbose'", 'usage:');
+    const r = await cli(['invoke', 'statusCheck', '--verbsoe'], { cwd: dir() });
+    assertCleanError(r, "Unknown option '--verbsoe'", 'usage:');
   });
 
   test('no command at all: usage, exit 2', async () => {
     const r = await cli([], { cwd: dir() });
     assert.equal(r.code, 2);
     assert.ok(r.stdout.startsWith('usage:\n  scf-monitor invoke <function>'), r.stdout);
+  });
+
+  test('--version: the package version, exit 0', async () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const r = await cli(['--version'], { cwd: dir() });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `scf-monitor ${version}\n`);
   });
 
   test('--help: usage, exit 0', async () => {
@@ -509,7 +587,7 @@ describe('secrets never reach the output', () => {
     test(`a header from an env variable and a URL password are not printed (${json ? '--json' : 'table'}), with failing targets`, async () => {
       seenAuth = [];
       const cwd = secretConfig();
-      const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml', ...(json ? ['--json'] : [])], { cwd, env: { API_TOKEN: TOKEN } });
+      const r = await cli(['invoke', 'statusCheck', '--config', 'm.yaml', ...(json ? ['--json'] : ['--verbose'])], { cwd, env: { API_TOKEN: TOKEN } });
       assert.equal(r.code, 1, r.stderr);
       // The secret really was used: the servers received it.
       assert.ok(seenAuth.includes(`Bearer ${TOKEN}`), JSON.stringify(seenAuth));

@@ -8,6 +8,9 @@ import { hostMonitor } from '../lib/monitors/host/schema';
 import { sweepMonitor } from '../lib/monitors/sweep/schema';
 import { tencentApiEntries } from '../lib/config/tencent-schema';
 import { pageMonitor } from '../lib/monitors/page/schema';
+import { speedtestMonitor } from '../lib/monitors/speedtest/schema';
+import { ckafkaMonitor } from '../lib/monitors/ckafka/schema';
+import { EXAMPLE_ENV } from './support/example-env';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,8 +20,9 @@ import { parse as parseYaml } from 'yaml';
 import * as v from 'valibot';
 import { findConfig, parseConfigText } from '../lib/config/load';
 import { checkFullConfig, loadFullConfig } from '../lib/functions';
-import { validateFullConfig } from '../lib/functions';
+import { MONITOR_TYPE_NAMES, validateFullConfig } from '../lib/functions';
 import { interpolate } from '../lib/config/env';
+import { configWarnings } from '../lib/config/warnings';
 import { ConfigError, formatPath, formatProblem, type Problem } from '../lib/config/errors';
 import { FULL_CONFIG_SCHEMA as configSchema } from '../lib/functions';
 import { dnsMonitor } from '../lib/monitors/dns/schema';
@@ -184,28 +188,28 @@ describe('bad configs name the path and the reason', () => {
   test('an unknown key at the top level', () => {
     assert.equal(
       onlyProblem('monitor: []\nmonitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/" }\n'),
-      'monitor: unknown key',
+      'monitor: unknown key (did you mean "monitors"?)',
     );
   });
 
   test('an unknown key inside a monitor', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", timeout: 5 }\n'),
-      'monitors[0].timeout: unknown key',
+      'monitors[0].timeout: unknown key (did you mean "connectTimeoutMs"?)',
     );
   });
 
   test('an unknown key inside expect', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", expect: { statusCode: 200 } }\n'),
-      'monitors[0].expect.statusCode: unknown key',
+      'monitors[0].expect.statusCode: unknown key (did you mean "status"?)',
     );
   });
 
   test('an http-only key on a tcp monitor is unknown there', () => {
     assert.equal(
       onlyProblem('monitors:\n  - { name: a, type: tcp, host: 127.0.0.1, port: 1, expect: { status: 200 } }\n'),
-      'monitors[0].expect.status: unknown key',
+      'monitors[0].expect.status: unknown key (known here: minSuccessRate, maxMeanMs)',
     );
   });
 
@@ -431,12 +435,12 @@ describe('bad configs name the path and the reason', () => {
     const all = problemsOf(yaml);
     const expected = [
       'concurrency: must be a whole number, got "x"',
-      'bogus: unknown key',
+      'bogus: unknown key (known here: concurrency, deadlineMarginMs, canary, heartbeatUrl, state, ingest, channels, alerts, monitors)',
       'monitors[0].url: not a valid URL',
       'monitors[0].samples: must be at least 1, got -5',
-      'monitors[0].extra: unknown key',
+      'monitors[0].extra: unknown key (known here: name, tags, enabled, alert, samples, intervalMs, connectTimeoutMs, attempts, type, url, method, headers, body, readTimeoutMs, followRedirects, maxRedirects, maxBodyBytes, insecure, ca, dnsServers, expect)',
       'monitors[0].expect.bodyMatches: not a valid regular expression',
-      'monitors[0].expect.what: unknown key',
+      'monitors[0].expect.what: unknown key (known here: status, minSuccessRate, maxMeanMs, bodyContains, bodyMatches, certMinDays)',
       'monitors[1].type: unknown type "ftp" (known types: http, tcp, dns, speedtest, ckafka, heartbeat, host, sweep, page)',
       'monitors[2].port: is required',
       'monitors[3].headers.X: environment variable NO_SUCH_VAR_XYZ is not set',
@@ -543,7 +547,7 @@ describe('${ENV} interpolation', () => {
     assert.equal(http(yaml, {}).headers['X-Env'], 'prod');
     assert.equal(http(yaml, { STAGE: '' }).headers['X-Env'], 'prod');
     assert.equal(http(yaml, { STAGE: 'test' }).headers['X-Env'], 'test');
-    // An empty fallback is allowed (monitors.example.yaml uses one).
+    // An empty fallback is allowed.
     const empty = 'monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", headers: { X-Env: "v${NONE_XYZ:-}" } }\n';
     assert.equal(http(empty, {}).headers['X-Env'], 'v');
   });
@@ -620,7 +624,7 @@ describe("checkConfig(..., 'ignore'): the build checks structure without secrets
     const r = checkFullConfig(yaml, FILE, {}, 'ignore');
     assert.equal(r.config, undefined);
     assert.deepEqual(r.problems.map((p) => formatProblem({ ...p, where: undefined })).sort(), [
-      'monitors[0].foo: unknown key',
+      'monitors[0].foo: unknown key (known here: name, tags, enabled, alert, samples, intervalMs, connectTimeoutMs, attempts, type, url, method, headers, body, readTimeoutMs, followRedirects, maxRedirects, maxBodyBytes, insecure, ca, dnsServers, expect)',
       'monitors[0].samples: must be at least 1, got 0',
     ]);
   });
@@ -815,16 +819,26 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   const EXAMPLE = join(ROOT, 'monitors.example.yaml');
 
-  test('monitors.example.yaml validates (token unset: its fallback applies; token set: used)', () => {
-    const unset = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
-    assert.deepEqual(unset.config.monitors.map((m) => `${m.type}:${m.name}`), ['http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01', 'sweep:netsky-isp', 'page:home-page']);
-    assert.equal((unset.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer ');
-    const set = loadFullConfig({ configPath: EXAMPLE, env: { HOMEPAGE_TOKEN: 'tok' }, bundleDir: dir(), cwd: dir() });
-    assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, 'Bearer tok');
+  test('monitors.example.yaml validates once its variables are set, and names every one that is not', () => {
+    const unset = checkFullConfig(readFileSync(EXAMPLE, 'utf8'), EXAMPLE, {});
+    const named = unset.problems.map((p) => /environment variable (\w+) is not set/.exec(p.message)?.[1]).filter(Boolean);
+    assert.deepEqual([...new Set(named)].sort(), Object.keys(EXAMPLE_ENV).sort(), JSON.stringify(unset.problems));
+    assert.equal(unset.problems.length, named.length, 'only missing variables');
+    const set = loadFullConfig({ configPath: EXAMPLE, env: EXAMPLE_ENV, bundleDir: dir(), cwd: dir() });
+    assert.deepEqual(set.config.monitors.map((m) => `${m.type}:${m.name}`), [
+      'http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01', 'sweep:netsky-isp', 'page:home-page',
+      'speedtest:site-speed', 'speedtest:site-speed-regions', 'ckafka:orders-lag',
+    ]);
+    assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, `Bearer ${EXAMPLE_ENV.HOMEPAGE_TOKEN}`);
+  });
+
+  test('every monitor type the functions run has a monitor in the example', () => {
+    const types = new Set((parseYaml(readFileSync(EXAMPLE, 'utf8')) as { monitors: { type: string }[] }).monitors.map((m) => m.type));
+    assert.deepEqual(MONITOR_TYPE_NAMES.filter((t) => !types.has(t)), []);
   });
 
   test('the example shows the documented defaults', () => {
-    const { config } = loadFullConfig({ configPath: EXAMPLE, env: {}, bundleDir: dir(), cwd: dir() });
+    const { config } = loadFullConfig({ configPath: EXAMPLE, env: EXAMPLE_ENV, bundleDir: dir(), cwd: dir() });
     const example = parseYaml(readFileSync(EXAMPLE, 'utf8')) as { concurrency: number; deadlineMarginMs: number };
     const defaults = validateFullConfig({ monitors: [{ name: 'x', type: 'http', url: 'http://127.0.0.1/' }] }).config!;
     assert.equal(example.concurrency, defaults.concurrency);
@@ -840,8 +854,8 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   /** The keys of a valibot object schema, unwrapping `optional(...)`. */
   function keysOf(schema: unknown): string[] {
-    let s = schema as { type: string; wrapped?: unknown; entries?: Record<string, unknown> };
-    while (s.wrapped) s = s.wrapped as typeof s;
+    let s = schema as { type: string; wrapped?: unknown; pipe?: unknown[]; entries?: Record<string, unknown> };
+    while (s.wrapped || s.pipe) s = (s.wrapped ?? s.pipe![0]) as typeof s;
     assert.ok(s.entries, `not an object schema: ${s.type}`);
     return Object.keys(s.entries);
   }
@@ -894,6 +908,17 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     need('page.expect', page.expect as Record<string, unknown>, keysOf(pageMonitor.entries.expect));
     need('page.screenshot', page.screenshot as Record<string, unknown>, keysOf(pageMonitor.entries.screenshot));
     need('page.viewport', page.viewport as Record<string, unknown>, keysOf(pageMonitor.entries.viewport));
+    // Two speedtest monitors between them show both providers' keys.
+    const speed = Object.assign({}, ...example.monitors.filter((m) => m.type === 'speedtest')) as Record<string, unknown>;
+    assert.ok(speed.type, 'the example has a speedtest monitor');
+    need('speedtest', speed, keysOf(speedtestMonitor).filter((k) => k !== 'alert' && !apiKeys.has(k)));
+    need('speedtest.apiTimeoutMs', speed, ['apiTimeoutMs']);
+    for (const part of ['select', 'expect'] as const) need(`speedtest.${part}`, speed[part] as Record<string, unknown>, keysOf(speedtestMonitor.pipe[0].entries[part]));
+    const kafka = example.monitors.find((m) => m.type === 'ckafka');
+    assert.ok(kafka, 'the example has a ckafka monitor');
+    need('ckafka', kafka, keysOf(ckafkaMonitor).filter((k) => k !== 'alert' && !apiKeys.has(k)));
+    need('ckafka.apiTimeoutMs', kafka, ['apiTimeoutMs']);
+    need('ckafka.expect', kafka.expect as Record<string, unknown>, keysOf(ckafkaMonitor.pipe[0].entries.expect));
     need('ingest', example.ingest as Record<string, unknown>, keysOf(configSchema.entries.ingest));
     need('history', example.history as Record<string, unknown>, keysOf(configSchema.entries.history));
     need('api', example.api as Record<string, unknown>, keysOf(configSchema.entries.api));
@@ -920,6 +945,8 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.equal(keysOf(pageMonitor).length, 15);
     assert.equal(keysOf(pageMonitor.entries.expect).length, 14);
     assert.deepEqual(keysOf(pageMonitor.entries.screenshot), ['onFailure', 'maxBytes', 'dir']);
+    assert.equal(keysOf(speedtestMonitor).length, 22);
+    assert.equal(keysOf(ckafkaMonitor).length, 19);
     assert.equal(keysOf(httpMonitor).length, 21);
     assert.equal(keysOf(dnsMonitor).length, 11);
     assert.equal(keysOf(emailChannel).length, 15);
@@ -942,7 +969,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
 
   test('the example is valid against the schema the JSON Schema comes from', () => {
     const data = parseYaml(readFileSync(EXAMPLE, 'utf8'));
-    const r = v.safeParse(configSchema, interpolate(data, {}).value);
+    const r = v.safeParse(configSchema, interpolate(data, EXAMPLE_ENV).value);
     assert.equal(r.success, true);
   });
 });
@@ -973,5 +1000,76 @@ describe('problem shapes', () => {
     assert.equal(byPath['monitors[1].port'], 'must be a port number, got "80"');
     assert.equal(byPath['monitors[0].expect'], 'must be a mapping of keys to values, got "200"');
     assert.equal(byPath['monitors[1].expect.minSuccessRate'], 'must be a number from 0 to 1, got "high"');
+  });
+});
+
+describe('messages that say what to do', () => {
+  const msgs = (yaml: string, env: NodeJS.ProcessEnv = {}) => checkFullConfig(yaml, FILE, env).problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
+
+  test('a JSON config with a trailing comma: line and column of the comma', () => {
+    const json = '{\n  "monitors": [\n    { "name": "a", "type": "tcp", "host": "h", "port": 1 },\n  ]\n}\n';
+    assert.throws(() => parseConfigText(json, '/cfg/monitors.json'), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(formatProblem(err.problems[0]!), '/cfg/monitors.json:3:59: (top level): not valid JSON: a trailing comma (JSON allows none before } or ])');
+      return true;
+    });
+  });
+
+  test('every unknown key of one mapping is reported, each with the closest known key', () => {
+    assert.deepEqual(msgs('monitors:\n  - { name: a, type: http, url: "http://127.0.0.1:1/", sampels: 3, intervalms: 5, expect: { statusCode: 200 } }\n'), [
+      'monitors[0].expect.statusCode: unknown key (did you mean "status"?)',
+      'monitors[0].sampels: unknown key (did you mean "samples"?)',
+      'monitors[0].intervalms: unknown key (did you mean "intervalMs"?)',
+    ]);
+  });
+
+  test('an unknown key with nothing close lists the keys known there', () => {
+    assert.deepEqual(msgs('monitors:\n  - { name: b, type: tcp, host: 127.0.0.1, port: 1, expect: { status: 200 } }\n'), [
+      'monitors[0].expect.status: unknown key (known here: minSuccessRate, maxMeanMs)',
+    ]);
+  });
+
+  test('a URL without a scheme suggests https://, naming only the host', () => {
+    const [m] = msgs('monitors:\n  - { name: a, type: http, url: "www.example.com/health?key=k-secret-1" }\n');
+    assert.equal(m, 'monitors[0].url: not a valid URL: it has no scheme; did you mean "https://www.example.com/..."?');
+    const [local] = msgs('monitors:\n  - { name: a, type: http, url: "localhost:8080" }\n');
+    assert.equal(local, 'monitors[0].url: must be an http:// or https:// URL: it has no scheme; did you mean "https://localhost:8080/"?');
+  });
+
+  test('port: "${DB_PORT:-3306}" explains that ${} yields text', () => {
+    const yaml = 'monitors:\n  - { name: d, type: tcp, host: h, port: "${DB_PORT:-3306}" }\n';
+    assert.deepEqual(msgs(yaml), ['monitors[0].port: must be a port number, got "3306": ${...} always yields text, so numbers and true/false must be written as literals (port: 3306)']);
+    assert.deepEqual(msgs('monitors:\n  - { name: d, type: tcp, host: h, port: "3306" }\n'), ['monitors[0].port: must be a port number, got "3306"']);
+  });
+});
+
+describe('configWarnings', () => {
+  const warn = (yaml: string) => configWarnings(parseYaml(yaml)).map((p) => `${formatPath(p.path)}: ${p.message}`);
+
+  test('channels with no alerts.channels and no monitor naming one: a warning; routed: none', () => {
+    const ch = 'channels:\n  ops: { type: wecom, webhook: "http://127.0.0.1:1/x" }\n';
+    const mon = 'monitors:\n  - { name: a, type: tcp, host: h, port: 1 }\n';
+    assert.deepEqual(warn(ch + mon), ['alerts.channels: channels are defined (ops) but no alert goes to any: set alerts: { channels: [ops] } (or a monitor\'s alert.channels)']);
+    assert.deepEqual(warn(`${ch}alerts: { channels: [ops] }\n${mon}`), []);
+    assert.deepEqual(warn(`${ch}monitors:\n  - { name: a, type: tcp, host: h, port: 1, alert: { channels: [ops] } }\n`), []);
+  });
+
+  test('literal secrets warn, say how to use ${ENV}, and never repeat the secret', () => {
+    const yaml = [
+      'alerts: { channels: [m] }',
+      'channels:',
+      '  m: { type: email, host: smtp.example.com, user: ops, pass: hunter2, from: a@example.com, to: [b@example.com] }',
+      '  w: { type: wecom, webhook: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=wk-secret-42" }',
+      'monitors:',
+      '  - { name: api, type: http, url: "https://u:pw-secret-7@www.example.com/", headers: { Authorization: "Bearer tk-secret-9", Accept: text/html } }',
+      '  - { name: job, type: heartbeat, period: 5m, token: tok-secret-3 }',
+      '  - { name: fine, type: heartbeat, period: 5m, token: "${JOB_TOKEN}" }',
+    ].join('\n');
+    const w = warn(yaml);
+    assert.deepEqual(w.map((x) => x.split(':')[0]), ['channels.m.pass', 'channels.w.webhook', 'monitors[0].url', 'monitors[0].headers.Authorization', 'monitors[1].token']);
+    assert.match(w[0]!, /a literal secret: .*write "\$\{M_PASS\}" and set M_PASS in the environment/);
+    assert.match(w[1]!, /a URL with a literal key=/);
+    assert.match(w[4]!, /write "\$\{JOB_TOKEN\}"/);
+    for (const s of ['hunter2', 'wk-secret-42', 'pw-secret-7', 'tk-secret-9', 'tok-secret-3']) assert.ok(!w.join('\n').includes(s), s);
   });
 });

@@ -325,7 +325,7 @@ describe('config', () => {
     assert.deepEqual(problems({ window: true }), ['monitors.0.window: must be a duration such as 10m, or a number of observations from 2 to 50, got true']);
     assert.deepEqual(problems({ allowedLag: -1 }), ['monitors.0.allowedLag: must be at least 0, got -1']);
     assert.deepEqual(problems({ warnMinLag: 1.5 }), ['monitors.0.warnMinLag: must be a number of messages, got 1.5']);
-    assert.deepEqual(problems({ groupOverrides: { g: { maxLag: 3 } } }), ['monitors.0.groupOverrides.g.maxLag: unknown key']);
+    assert.deepEqual(problems({ groupOverrides: { g: { maxLag: 3 } } }), ['monitors.0.groupOverrides.g.maxLag: unknown key (known here: allowedLag, warnMinLag)']);
     assert.deepEqual(problems({ groups: ['orders'], groupOverrides: { ordres: { allowedLag: 3 } } }), ['monitors.0.groupOverrides: ordres: not in groups (orders)']);
   });
 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { smsChannel, type SmsChannelConfig } from '../lib/channels/sms/schema';
 import { sms, maskPhone } from '../lib/channels/sms/send';
-import { smsLength, smsParams } from '../lib/channels/sms/params';
+import { shortName, smsLength, smsParams } from '../lib/channels/sms/params';
 import { DeliveryError, type Notice } from '../lib/alerting/types';
 import { runFunction } from '../lib/functions';
 import { localContext, timerEvent } from '../lib/runtime/scf';
@@ -105,6 +105,19 @@ describe('sms params: every variable fits the account limit and still says somet
   test('6 characters: a short name whole, status word, clock time in Asia/Shanghai', () => {
     const p = smsParams([notice({ monitor: 'api' })], { fields, maxLength: 6, locale: 'zh-CN' });
     assert.deepEqual(p, ['api', '告警', '14:52', '状态码异常', '1']);
+  });
+
+  test('names that would be cut to the same text are told apart: start~end, else start and a number', () => {
+    const names = ['backend-api', 'backend-db', 'orders-service'];
+    const one = (monitor: string, monitorNames = names) => smsParams([notice({ monitor })], { fields: ['monitor'], maxLength: 6, locale: 'zh-CN', monitorNames })[0];
+    assert.equal(one('backend-api'), 'bac~pi');
+    assert.equal(one('backend-db'), 'bac~db');
+    assert.equal(one('orders-service'), 'orders', 'no other name starts the same: the plain cut');
+    assert.equal(one('backend-api', ['backend-api']), 'backen', 'alone, it is cut as before');
+    const same = ['backend-xx-db', 'backend-yy-db'];
+    assert.deepEqual(same.map((m) => one(m, same)), ['backe1', 'backe2']);
+    for (const m of names) assert.ok(smsLength(one(m)!) <= 6);
+    assert.equal(shortName('backend-api', 11, names), 'backend-api');
   });
 
   test('6 characters: a long name is cut and the others counted', () => {
@@ -396,7 +409,7 @@ describe('sms through the whole statusCheck run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(secretKey: string): Promise<{ summary: Awaited<ReturnType<typeof runFunction>>; table: string }> {
+  async function run(secretKey: string, names = ['web']): Promise<{ summary: Awaited<ReturnType<typeof runFunction>>; table: string }> {
     const port = await closedPort();
     const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
     process.env.SCFM_SMS_KEY = secretKey;
@@ -411,7 +424,8 @@ describe('sms through the whole statusCheck run', () => {
           },
         },
         alerts: { channels: ['oncall'] },
-        monitors: [{ name: 'web', type: 'http', url: `http://127.0.0.1:${port}/`, samples: 1, attempts: 1, connectTimeoutMs: 500 }],
+        // Only the first runs; the others (parked) still count among the names SMS keeps apart.
+        monitors: names.map((name, i) => ({ name, type: 'http', url: `http://127.0.0.1:${port}/`, samples: 1, attempts: 1, connectTimeoutMs: 500, enabled: i === 0 })),
       }),
     );
     try {
@@ -430,6 +444,14 @@ describe('sms through the whole statusCheck run', () => {
     const sent = smsApi.sent.slice(before);
     assert.equal(sent.length, 3);
     assert.match(sent[0]!.text, /^【运维监控】监控web告警，时间\d\d:\d\d$/);
+  });
+
+  test("a name that collides at 6 characters with another monitor's is sent in its distinguishing short form", async () => {
+    const before = smsApi.sent.length;
+    await run(KEY, ['backend-api', 'backend-db']);
+    const sent = smsApi.sent.slice(before);
+    assert.ok(sent.length > 0);
+    assert.match(sent[0]!.text, /^【运维监控】监控bac~pi告警，时间\d\d:\d\d$/);
   });
 
   test('a wrong SecretKey: dead-lettered with AuthFailure, and neither key appears in the summary, table or log', async () => {

@@ -32,7 +32,7 @@ export async function deliver(
   channel: Channel<ChannelConfig>,
   config: ChannelConfig,
   notices: Notice[],
-  opts: { signal: AbortSignal; deadlineAt: number; note?: string; now?: () => number },
+  opts: { signal: AbortSignal; deadlineAt: number; note?: string; now?: () => number; monitorNames?: readonly string[] },
 ): Promise<DeliveryOutcome> {
   let last: DeliveryOutcome = { ok: false, attempts: 0, code: 'DEADLINE', message: 'no time left to send', kind: 'retry' };
   for (let attempt = 1; attempt <= MAX_ATTEMPTS_PER_RUN; attempt++) {
@@ -42,6 +42,7 @@ export async function deliver(
         signal: opts.signal,
         ...(opts.note ? { note: opts.note } : {}),
         ...(opts.now ? { now: opts.now } : {}),
+        ...(opts.monitorNames ? { monitorNames: opts.monitorNames } : {}),
       });
       return { ok: true, attempts: attempt, receipt };
     } catch (err) {

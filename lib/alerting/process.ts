@@ -431,6 +431,7 @@ async function sendGroup(
         deadlineAt: input.deadlineAt,
         ...(head.note ? { note: head.note } : {}),
         ...(input.now ? { now: input.now } : {}),
+        monitorNames: input.config.monitors.map((m) => m.name),
       })
     : ({ ok: false, attempts: 0, code: 'UNKNOWN_CHANNEL', message: `channel ${head.channel} is no longer configured`, kind: 'permanent' } as const);
   const record: DeliveryRecord = {

@@ -68,6 +68,8 @@ export interface SendOptions {
   note?: string;
   /** Override the clock (tests, DingTalk's signature timestamp). */
   now?: () => number;
+  /** Every monitor name of the config: a channel that shortens names keeps them apart (SMS). */
+  monitorNames?: readonly string[];
 }
 
 /** What the channel's peer confirmed, for the log (a message id, the robot's errmsg). */

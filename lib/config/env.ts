@@ -14,19 +14,24 @@ export interface Interpolated {
   fromEnv: PathKey[][];
   /** Every value taken from the environment: what a message must never repeat. */
   values: string[];
+  /** Paths whose string had a `${...}` replaced (from the environment or its fallback). */
+  substituted: PathKey[][];
 }
 
 export function interpolate(input: unknown, env: NodeJS.ProcessEnv): Interpolated {
   const missing: Problem[] = [];
   const fromEnv: PathKey[][] = [];
   const values = new Set<string>();
+  const substituted: PathKey[][] = [];
 
   const visit = (node: unknown, path: PathKey[]): unknown => {
     if (typeof node === 'string') {
       if (!node.includes('${')) return node;
       let used = false;
+      let replaced = false;
       const out = node.replace(PATTERN, (match, name: string | undefined, fallback: string | undefined) => {
         if (match === '$${') return '${';
+        replaced = true;
         const value = env[name!];
         if (value !== undefined && value !== '') {
           used = true;
@@ -38,6 +43,7 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv): Interpolate
         return match;
       });
       if (used) fromEnv.push(path);
+      if (replaced) substituted.push(path);
       return out;
     }
     if (Array.isArray(node)) return node.map((item, i) => visit(item, [...path, i]));
@@ -49,5 +55,5 @@ export function interpolate(input: unknown, env: NodeJS.ProcessEnv): Interpolate
     return node;
   };
 
-  return { value: visit(input, []), missing, fromEnv, values: [...values] };
+  return { value: visit(input, []), missing, fromEnv, values: [...values], substituted };
 }

@@ -11,10 +11,33 @@ export const int = (min: number, max: number, what = 'a whole number') =>
 
 export const text = (what: string) => v.pipe(v.string(`must be ${what}`), v.nonEmpty(`must not be empty`));
 
+/**
+ * For `www.example.com/health` or `localhost:8080`: the URL with `https://` in front, shown by
+ * its host alone (the rest may hold a webhook key or a password).
+ */
+function withoutScheme(s: string): string | undefined {
+  if (s.includes('://') || !URL.canParse(`https://${s}`)) return undefined;
+  const { host, hostname } = new URL(`https://${s}`);
+  if (!hostname.includes('.') && hostname !== 'localhost' && !hostname.startsWith('[')) return undefined;
+  return `it has no scheme; did you mean "https://${host}${s.length > host.length ? '/...' : '/'}"?`;
+}
+
 export const httpUrl = v.pipe(
   v.string('must be a URL'),
-  v.check((s) => URL.canParse(s), 'not a valid URL'),
-  v.check((s) => /^https?:$/.test(new URL(s).protocol), 'must be an http:// or https:// URL'),
+  v.check(
+    (s) => URL.canParse(s),
+    (issue) => {
+      const hint = withoutScheme(String(issue.input));
+      return hint ? `not a valid URL: ${hint}` : 'not a valid URL';
+    },
+  ),
+  v.check(
+    (s) => /^https?:$/.test(new URL(s).protocol),
+    (issue) => {
+      const hint = withoutScheme(String(issue.input));
+      return hint ? `must be an http:// or https:// URL: ${hint}` : 'must be an http:// or https:// URL';
+    },
+  ),
 );
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -76,7 +76,18 @@ export function parseConfigText(text: string, file: string): Parsed {
     try {
       return { data: JSON.parse(text), locate: () => undefined };
     } catch (err) {
-      throw new ConfigError([{ path: [], message: `not valid JSON: ${(err as Error).message}` }], file);
+      const message = (err as Error).message;
+      // V8 names at most a character offset (node 20 often none), which nobody can find in an
+      // editor; a trailing comma, the usual slip, is found here and named by line and column.
+      const comma = trailingComma(text);
+      const at = /at position (\d+)/.exec(message);
+      const offset = comma ?? (at ? Number(at[1]) : undefined);
+      const where = offset === undefined ? undefined : lineCol(text, offset);
+      const trailing = comma !== undefined ? 'a trailing comma (JSON allows none before } or ])' : message.replace(/ in JSON at position \d+.*$/s, '').split('\n')[0];
+      throw new ConfigError(
+        [{ path: [], ...(where ? { where: `${file}:${where.line}:${where.col}` } : {}), message: `not valid JSON: ${trailing}` }],
+        file,
+      );
     }
   }
   const yaml = lazyRequire<typeof Yaml>('yaml');
@@ -87,6 +98,26 @@ export function parseConfigText(text: string, file: string): Parsed {
     return { data: pieces, locate: (path) => (whole ??= parseWholeYaml(text, file, yaml)).locate(path) };
   }
   return parseWholeYaml(text, file, yaml);
+}
+
+/** The offset of the first comma followed by } or ], outside strings. */
+function trailingComma(text: string): number | undefined {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === ',' && /^\s*[}\]]/.test(text.slice(i + 1, i + 200))) return i;
+  }
+  return undefined;
+}
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, col: offset - before.lastIndexOf('\n') };
 }
 
 function parseWholeYaml(text: string, file: string, yaml: typeof Yaml): Parsed {
@@ -126,7 +157,8 @@ export function checkConfig(
   if (parsed.data === null || typeof parsed.data !== 'object' || Array.isArray(parsed.data)) {
     return { problems: [{ path: [], message: 'the config must be a mapping with a `monitors:` list' }], fromEnv: [], envValues: [] };
   }
-  const { value, missing, fromEnv, values: envValues } = interpolate(parsed.data, env);
+  const { value, missing, fromEnv, values: envValues, substituted } = interpolate(parsed.data, env);
+  const fromTemplate = new Set(substituted.map((p) => p.join('\0')));
   const unresolved = new Set(missing.map((p) => p.path.join('\0')));
   const { config, problems } = validateConfig(schema, value);
   const all =
@@ -138,6 +170,10 @@ export function checkConfig(
   const secrets = envValues.length ? envSecrets(envValues) : [];
   for (const p of all) {
     p.where ??= parsed.locate(p.path);
+    // `port: "${DB_PORT:-3306}"` reads as a number but arrives as the text "3306".
+    if (fromTemplate.has(p.path.join('\0')) && /(number|true or false).*, got "/.test(p.message)) {
+      p.message += ': ${...} always yields text, so numbers and true/false must be written as literals (port: 3306)';
+    }
     if (secrets.length) p.message = scrubText(p.message, secrets);
   }
   if (all.length) return { problems: all, fromEnv, envValues };

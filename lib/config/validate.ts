@@ -51,6 +51,7 @@ export function validateConfig(configSchema: ConfigSchema, input: unknown): { co
       problems.push(p);
     }
   }
+  problems.splice(0, problems.length, ...allUnknownKeys(configSchema, input, problems));
   problems.push(...duplicateNames(input));
   if (problems.length || !result.success) return { problems };
   problems.push(...channelReferences(result.output));
@@ -110,4 +111,108 @@ function duplicateNames(input: unknown): Problem[] {
     else problems.push({ path: ['monitors', i, 'name'], message: `duplicate name "${name}" (also monitors[${at}])` });
   });
   return problems;
+}
+
+interface SchemaNode {
+  type: string;
+  wrapped?: SchemaNode;
+  pipe?: SchemaNode[];
+  entries?: Record<string, SchemaNode>;
+  item?: SchemaNode;
+  value?: SchemaNode;
+  key?: string;
+  options?: SchemaNode[];
+  literal?: unknown;
+}
+
+/** The object schema that validates the mapping at `path` of `input`, when one can be told. */
+function schemaAt(root: unknown, input: unknown, path: PathKey[]): SchemaNode | undefined {
+  let s = root as SchemaNode | undefined;
+  let at = input;
+  for (let depth = 0; ; ) {
+    while (s && (s.wrapped || s.pipe)) s = s.wrapped ?? s.pipe![0];
+    if (!s) return undefined;
+    if (s.type === 'variant' && isMapping(at)) {
+      const tag = (at as Record<string, unknown>)[s.key!];
+      s = s.options!.find((o) => {
+        let x: SchemaNode | undefined = o;
+        while (x && (x.wrapped || x.pipe)) x = x.wrapped ?? x.pipe![0];
+        return x?.entries?.[s!.key!]?.literal === tag;
+      });
+      continue;
+    }
+    if (depth === path.length) return s.entries ? s : undefined;
+    const key = path[depth]!;
+    if (s.entries) s = s.entries[String(key)];
+    else if (s.type === 'array') s = s.item;
+    else if (s.type === 'record') s = s.value;
+    else return undefined;
+    depth++;
+    at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[String(key)] : undefined;
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const next = Math.min(row[j]! + 1, row[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = row[j]!;
+      row[j] = next;
+    }
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The known key `key` is most likely a slip for: a small edit away (`sampels`, `Samples`), or
+ * part of a longer key (`timeout` of `readTimeoutMs`). None when nothing is that close: a
+ * far-fetched guess misleads more than the list of keys.
+ */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = editDistance(lower, k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
+  }
+  if (best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3))) return best;
+  if (lower.length < 4) return undefined;
+  return known.find((k) => k.toLowerCase().includes(lower)) ?? known.find((k) => k.length >= 4 && lower.startsWith(k.toLowerCase()));
+}
+
+/**
+ * valibot stops at a mapping's first unknown key; a typo seldom comes alone, so every unknown
+ * key of that mapping is named, in place of the first, each with the known key nearest to it.
+ */
+function allUnknownKeys(root: unknown, input: unknown, problems: Problem[]): Problem[] {
+  const out: Problem[] = [];
+  const done = new Set<string>();
+  for (const p of problems) {
+    if (p.message !== 'unknown key' || p.path.length === 0) {
+      out.push(p);
+      continue;
+    }
+    const parent = p.path.slice(0, -1);
+    const id = parent.join('\0');
+    if (done.has(id)) continue;
+    done.add(id);
+    const schema = schemaAt(root, input, parent);
+    let raw: unknown = input;
+    for (const k of parent) raw = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[String(k)] : undefined;
+    if (!schema?.entries || !isMapping(raw)) {
+      out.push(p);
+      continue;
+    }
+    const known = Object.keys(schema.entries);
+    for (const key of Object.keys(raw as object)) {
+      if (Object.hasOwn(schema.entries, key)) continue;
+      const near = closestKey(key, known);
+      out.push({ path: [...parent, key], message: near ? `unknown key (did you mean "${near}"?)` : `unknown key (known here: ${known.join(', ')})` });
+    }
+  }
+  return out;
 }

@@ -63,6 +63,11 @@ export function worstCaseMs(m: MonitorConfig): number {
   return moduleOf(m).worstCaseMs(m);
 }
 
+/** How the worst case of these monitors adds up, by type: "http: ...; ckafka: ...". */
+export function worstCaseHow(monitors: readonly MonitorConfig[]): string {
+  return [...new Set(monitors.map((m) => m.type))].map((t) => `${t}: ${MONITOR_MODULES.find((x) => x.type === t)!.worstCaseHow}`).join('; ');
+}
+
 /** What in the config calls Tencent Cloud with the role's credentials (no secretId of its own). */
 export function roleCredentialUsers(config: Config): string[] {
   const users: string[] = [];

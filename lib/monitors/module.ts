@@ -18,6 +18,8 @@ export interface MonitorModule<M extends MonitorConfig = MonitorConfig> {
   target(m: M): string;
   /** The longest a run of it can take when everything times out, for `validate`'s timeout check. */
   worstCaseMs(m: M): number;
+  /** How `worstCaseMs` adds up, in a few words, for `validate`'s message: each type's formula differs. */
+  worstCaseHow: string;
   /** Whether it calls Tencent Cloud with the execution role's keys (no secretId of its own). */
   usesRoleCredentials?(m: M): boolean;
   /** What `validate` should say about a monitor beyond its schema, given its function's timer. */

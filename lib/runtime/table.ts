@@ -1,4 +1,4 @@
-/** The CLI's readable view of a summary: one row per record, the first reason as detail. */
+/** The CLI's readable view of a summary: one row per record, every reason in full as detail (wrapped). */
 import type { ResultRecord } from '../report/record';
 import type { Summary } from './summary';
 
@@ -16,14 +16,26 @@ function pad(s: string, width: number): string {
   return s + ' '.repeat(Math.max(0, width - displayWidth(s)));
 }
 
-function clip(s: string, width: number): string {
-  if (displayWidth(s) <= width) return s;
-  let out = '';
-  for (const ch of s) {
-    if (displayWidth(out + ch) > width - 1) break;
-    out += ch;
+/**
+ * `s` in lines of at most `width` columns, broken after a space where there is one: a reason
+ * cut short hides what failed (the port of a refused connection, the status a target sent).
+ */
+export function wrap(s: string, width: number): string[] {
+  const out: string[] = [];
+  let rest = s;
+  while (displayWidth(rest) > width) {
+    let cut = '';
+    for (const ch of rest) {
+      if (displayWidth(cut + ch) > width) break;
+      cut += ch;
+    }
+    const space = cut.lastIndexOf(' ');
+    if (rest[cut.length] !== ' ' && space > 0) cut = cut.slice(0, space + 1);
+    out.push(cut.trimEnd());
+    rest = rest.slice(cut.length).trimStart();
   }
-  return `${out}…`;
+  out.push(rest);
+  return out;
 }
 
 const ms = (v: number | undefined) => (v === undefined ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
@@ -54,13 +66,18 @@ export function renderTable(summary: Summary, width = 120): string {
   const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((row) => displayWidth(row[i]!))));
   const fixed = widths.slice(0, -1).reduce((a, b) => a + b + 2, 0);
   const detailWidth = Math.max(30, width - fixed);
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i === cells.length - 1 ? clip(c, detailWidth) : pad(c, widths[i]!))).join('  ').trimEnd();
+  const indent = ' '.repeat(fixed);
+  const line = (cells: string[]) => {
+    const [first, ...more] = wrap(cells[cells.length - 1]!, detailWidth);
+    const head = [...cells.slice(0, -1).map((c, i) => pad(c, widths[i]!)), first].join('  ').trimEnd();
+    return [head, ...more.map((m) => indent + m)].join('\n');
+  };
   const failing = summary.results.filter((r) => !r.ok).length;
   const head =
     `${summary.function}  ${summary.startedAt}  ${(summary.durationMs / 1000).toFixed(1)} s  ` +
     (summary.results.length === 0 ? 'no monitors selected' : failing ? `${failing} of ${summary.results.length} failing` : `all ${summary.results.length} ok`);
-  return [head, '', line(header), ...rows.map(line), ...afterword(summary)].join('\n') + '\n';
+  const table = summary.results.length ? ['', line(header), ...rows.map(line)] : [];
+  return [head, ...table, ...afterword(summary)].join('\n') + '\n';
 }
 
 /** Alerts, deliveries and the run's own checks, under the table. */

@@ -105,13 +105,37 @@ function clean(s: string): string {
   return s.replace(/[【】\[\]]/g, '').replace(/\s+/g, ' ').trim();
 }
 
+/** The last `n` characters. */
+function tail(s: string, n: number): string {
+  return n <= 0 ? '' : [...s].slice(-n).join('');
+}
+
+/**
+ * `name` in `n` characters, told apart from every other monitor name cut to `n`: the plain
+ * cut when no other name shares it ("orders"); else its start and end ("bac~pi" for
+ * backend-api beside backend-db's "bac~db"); else its start and its place among the names
+ * that still collide ("backe1", "backe2").
+ */
+export function shortName(name: string, n: number, names: readonly string[]): string {
+  const plain = take(name, n);
+  if (smsLength(name) <= n) return name;
+  const rivals = [...new Set(names.map(clean))].filter((o) => o !== name && smsLength(o) > n && take(o, n) === plain);
+  if (!rivals.length || n < 3) return plain;
+  const headLen = Math.ceil((n - 1) / 2);
+  const ends = (s: string) => `${take(s, headLen)}~${tail(s, n - 1 - headLen)}`;
+  if (!rivals.some((o) => ends(o) === ends(name))) return ends(name);
+  const group = [name, ...rivals].sort();
+  const mark = String(group.indexOf(name) + 1);
+  return take(name, n - mark.length) + mark;
+}
+
 /** `name` fitted with a suffix for the others: "orders等3个", "orde+2". */
-function fitName(name: string, others: number, max: number, locale: Locale): string {
+function fitName(name: string, others: number, max: number, locale: Locale, names: readonly string[]): string {
   const suffix = others === 0 ? '' : locale === 'en' ? `+${others}` : `等${others + 1}个`;
   if (smsLength(name) + smsLength(suffix) <= max) return name + suffix;
   // Keep at least two characters of the name; drop the suffix before the name disappears.
-  if (max - smsLength(suffix) >= 2) return take(name, max - smsLength(suffix)) + suffix;
-  return take(name, max);
+  if (max - smsLength(suffix) >= 2) return shortName(name, max - smsLength(suffix), names) + suffix;
+  return shortName(name, max, names);
 }
 
 let clocks: Map<string, Intl.DateTimeFormat> | undefined;
@@ -152,6 +176,8 @@ export interface SmsParamOptions {
   locale: Locale;
   /** For `time`; default Asia/Shanghai. */
   timeZone?: string;
+  /** Every monitor name of the config, so that two cut to the same text are told apart. */
+  monitorNames?: readonly string[];
 }
 
 /** TemplateParamSet for one grouped message: every value at most `maxLength` characters. */
@@ -162,7 +188,7 @@ export function smsParams(notices: readonly Notice[], o: SmsParamOptions): strin
   return o.fields.map((field) => {
     switch (field) {
       case 'monitor':
-        return fitName(clean(first.monitor), notices.length - 1, max, o.locale);
+        return fitName(clean(first.monitor), notices.length - 1, max, o.locale, o.monitorNames ?? notices.map((n) => n.monitor));
       case 'status':
         return status(notices, max, o.locale);
       case 'time': {

@@ -66,7 +66,7 @@ export const sms = {
     const { Client } = lazyRequire<SmsClientModule>('smsClient');
     const client = new Client(setup.config) as unknown as ApiClient;
     const host = cfg.endpoint ? new URL(cfg.endpoint).host : DEFAULT_HOST;
-    const params = smsParams(notices, { fields: cfg.params, maxLength: cfg.paramMaxLength, locale: cfg.locale });
+    const params = smsParams(notices, { fields: cfg.params, maxLength: cfg.paramMaxLength, locale: cfg.locale, ...(opts.monitorNames ? { monitorNames: opts.monitorNames } : {}) });
 
     const delivered: string[] = [];
     const failed: SendStatus[] = [];

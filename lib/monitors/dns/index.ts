@@ -8,5 +8,6 @@ export const dns = defineMonitor({
   run: runDns,
   target: dnsTarget,
   // Servers are asked in parallel; each may use every attempt.
+  worstCaseHow: 'attempts x timeoutMs, all servers at once',
   worstCaseMs: (m) => m.attempts * m.timeoutMs,
 });

@@ -8,6 +8,7 @@ export const heartbeat = defineMonitor({
   run: runHeartbeat,
   target: (m) => `/ping/${m.name}`,
   // Two store operations.
+  worstCaseHow: 'state-store reads',
   worstCaseMs: () => 1000,
   advise: (m, env) =>
     m.token || env.config.ingest.token

@@ -10,5 +10,6 @@ export const http = defineMonitor({
   run: runHttp,
   target: (m) => redactUrl(m.url),
   // Every attempt times out connecting, then the answer takes the whole read timeout.
+  worstCaseHow: 'samples x interval, each sample attempts x connectTimeoutMs + readTimeoutMs',
   worstCaseMs: (m) => samplingWorstCaseMs(m, m.attempts * m.connectTimeoutMs + m.readTimeoutMs),
 });

@@ -15,4 +15,5 @@ export const page = defineMonitor({
   // The launch, then every sample waiting out its load timeout and every step after it; the
   // close is bounded by the launch's budget too.
   worstCaseMs: (m) => 2 * LAUNCH_TIMEOUT_MS + samplingWorstCaseMs(m, m.loadTimeoutMs + AFTER_LOAD_MS),
+  worstCaseHow: 'the browser launch and close, then samples x interval, each up to loadTimeoutMs + 15 s after load',
 });

@@ -6,6 +6,7 @@ import { speedtestMonitor } from './schema';
 export const speedtest = defineMonitor({
   schema: speedtestMonitor,
   ...speedtestRunner,
+  worstCaseHow: 'rounds of concurrency nodes x nodeTimeoutMs, plus the node page for chinaz',
   worstCaseMs: (m) => {
     // chinaz reads its node page first (bounded by nodeTimeoutMs); scf-regions knows its nodes;
     // cat lists its nodes and then reads its task's results (each bounded by nodeTimeoutMs) and

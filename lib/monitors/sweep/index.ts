@@ -17,6 +17,7 @@ export const sweep = defineMonitor({
   run: runSweep,
   target: sweepTarget,
   // Per shard: the attempts of every target, concurrency at a time, each at worst a timeout.
+  worstCaseHow: 'targets x attempts / concurrency x connectTimeoutMs, plus the list and Pushgateway',
   worstCaseMs: (m) => OVERHEAD_MS + Math.ceil((targetsPerInvocation(m) * m.attempts) / m.concurrency) * m.connectTimeoutMs,
   usesRoleCredentials: (m) => !!m.fanout && !m.fanout.secretId,
   advise: (m, env) => {

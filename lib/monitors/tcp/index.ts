@@ -8,5 +8,6 @@ export const tcp = defineMonitor({
   schema: tcpMonitor,
   run: runTcp,
   target: (m) => `${m.host}:${m.port}`,
+  worstCaseHow: 'samples x interval, each sample attempts x connectTimeoutMs',
   worstCaseMs: (m) => samplingWorstCaseMs(m, m.attempts * m.connectTimeoutMs),
 });
