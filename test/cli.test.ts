@@ -208,7 +208,7 @@ describe('validate', () => {
     const r = await cli(['validate', '--config', join(ROOT, 'monitors.example.yaml')], { cwd, env: EXAMPLE_ENV });
     assert.equal(r.code, 0, r.stderr);
     assert.ok(
-      r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 10 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep, 1 page, 2 speedtest, 1 ckafka)\n`),
+      r.stdout.startsWith(`ok: ${join(ROOT, 'monitors.example.yaml')}: 11 monitors (1 http, 1 tcp, 1 dns, 1 heartbeat, 1 host, 1 sweep, 1 page, 3 speedtest, 1 ckafka)\n`),
       r.stdout,
     );
     assert.equal(r.stderr, '');

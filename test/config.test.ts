@@ -435,7 +435,7 @@ describe('bad configs name the path and the reason', () => {
     const all = problemsOf(yaml);
     const expected = [
       'concurrency: must be a whole number, got "x"',
-      'bogus: unknown key (known here: concurrency, deadlineMarginMs, canary, heartbeatUrl, state, ingest, channels, alerts, monitors)',
+      'bogus: unknown key (known here: concurrency, deadlineMarginMs, canary, heartbeatUrl, state, ingest, history, api, metrics, channels, alerts, monitors)',
       'monitors[0].url: not a valid URL',
       'monitors[0].samples: must be at least 1, got -5',
       'monitors[0].extra: unknown key (known here: name, tags, enabled, alert, samples, intervalMs, connectTimeoutMs, attempts, type, url, method, headers, body, readTimeoutMs, followRedirects, maxRedirects, maxBodyBytes, insecure, ca, dnsServers, expect)',
@@ -827,7 +827,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     const set = loadFullConfig({ configPath: EXAMPLE, env: EXAMPLE_ENV, bundleDir: dir(), cwd: dir() });
     assert.deepEqual(set.config.monitors.map((m) => `${m.type}:${m.name}`), [
       'http:homepage', 'tcp:intranet-db', 'dns:dns-www', 'heartbeat:nightly-backup', 'host:web-01', 'sweep:netsky-isp', 'page:home-page',
-      'speedtest:site-speed', 'speedtest:site-speed-regions', 'ckafka:orders-lag',
+      'speedtest:site-speed', 'speedtest:site-speed-regions', 'speedtest:site-speed-cat', 'ckafka:orders-lag',
     ]);
     assert.equal((set.config.monitors[0] as HttpMonitor).headers.Authorization, `Bearer ${EXAMPLE_ENV.HOMEPAGE_TOKEN}`);
   });
@@ -945,7 +945,7 @@ describe('the JSON Schema and the example stay in step with the schema', () => {
     assert.equal(keysOf(pageMonitor).length, 15);
     assert.equal(keysOf(pageMonitor.entries.expect).length, 14);
     assert.deepEqual(keysOf(pageMonitor.entries.screenshot), ['onFailure', 'maxBytes', 'dir']);
-    assert.equal(keysOf(speedtestMonitor).length, 22);
+    assert.equal(keysOf(speedtestMonitor).length, 23);
     assert.equal(keysOf(ckafkaMonitor).length, 19);
     assert.equal(keysOf(httpMonitor).length, 21);
     assert.equal(keysOf(dnsMonitor).length, 11);
