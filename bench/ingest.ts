@@ -6,7 +6,9 @@
  *   pings / server CPU seconds, whatever else the shared machine is doing.
  * - heartbeatCheck over 10,000 checks (every one pinged, through the real handler), CPU time
  *   of the run in this process.
- * A script, never a test: timings on a shared machine are noisy.
+ * BENCH_NO_HISTORY=1 runs heartbeatCheck with history off (to part the history write's cost
+ * from the checks'); BENCH_CHECKS_ONLY=1 skips the pings. A script, never a test: timings on a
+ * shared machine are noisy.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -95,7 +97,7 @@ async function checkBench(label: string, state: object): Promise<string> {
   const configPath = join(dir, 'monitors.json');
   writeFileSync(
     configPath,
-    JSON.stringify({ state, monitors: Array.from({ length: CHECKS }, (_, i) => ({ name: `job-${i}`, type: 'heartbeat', period: '1h' })) }),
+    JSON.stringify({ state, ...(process.env.BENCH_NO_HISTORY ? { history: { enabled: false } } : {}), monitors: Array.from({ length: CHECKS }, (_, i) => ({ name: `job-${i}`, type: 'heartbeat', period: '1h' })) }),
   );
   const now = Date.now();
   const store = openStore(state as never);
@@ -128,10 +130,12 @@ async function main(): Promise<void> {
   const rows: string[] = ['| what | measured | budget |', '|---|---|---|'];
   try {
     const fileDir = mkdtempSync(join(tmpdir(), 'scf-monitor-bench-state-'));
-    say('pings, file store');
-    rows.push(...(await pingBench('file store', { type: 'file', path: fileDir })));
-    say('pings, redis');
-    rows.push(...(await pingBench('redis', { type: 'redis', url: redis.url, keyPrefix: 'bench-pings:' })));
+    if (!process.env.BENCH_CHECKS_ONLY) {
+      say('pings, file store');
+      rows.push(...(await pingBench('file store', { type: 'file', path: fileDir })));
+      say('pings, redis');
+      rows.push(...(await pingBench('redis', { type: 'redis', url: redis.url, keyPrefix: 'bench-pings:' })));
+    }
     say('heartbeatCheck, file store');
     rows.push(await checkBench('file store', { type: 'file', path: mkdtempSync(join(tmpdir(), 'scf-monitor-bench-hbstate-')) }));
     say('heartbeatCheck, redis');
