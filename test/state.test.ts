@@ -481,6 +481,7 @@ describe('update() without serialising', () => {
       [[1, 2], [1, 2, 3]],
       [{ a: [] }, { a: {} }],
       ['1', 1],
+      [new Number(1), new Number(2)],
       [{ a: { b: { c: 1 } } }, { a: { b: { c: '1' } } }],
     ];
     for (const [x, y] of differ) assert.equal(sameJson(x, y), false, JSON.stringify([x, y]));

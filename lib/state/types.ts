@@ -141,9 +141,7 @@ export async function update<T, R>(
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (typeof (a as { toJSON?: unknown }).toJSON === 'function' || typeof (b as { toJSON?: unknown }).toJSON === 'function') {
-    return JSON.stringify(a) === JSON.stringify(b);
-  }
+  if (!plain(a) || !plain(b)) return JSON.stringify(a) === JSON.stringify(b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a)) {
     const y = b as unknown[];
@@ -161,6 +159,13 @@ export function sameJson(a: unknown, b: unknown): boolean {
   }
   for (const k in y) if (Object.prototype.hasOwnProperty.call(y, k) && written(y[k])) n--;
   return n === 0;
+}
+
+/** A list or an object literal without toJSON: what JSON.parse makes, written as its properties. */
+function plain(v: object): boolean {
+  if (Array.isArray(v)) return true;
+  const proto = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 /** JSON.stringify leaves these properties out. */
