@@ -51,7 +51,7 @@ class FaultyStore implements StateStore {
   mode: Mode = 'lost';
   injected: string | undefined;
   private seen = new Map<string, unknown>();
-  constructor(private readonly inner: StateStore) {}
+  constructor(protected readonly inner: StateStore) {}
 
   async get<T>(key: string): Promise<Versioned<T> | undefined> {
     const v = await this.inner.get<T>(key);
@@ -59,9 +59,11 @@ class FaultyStore implements StateStore {
     return v;
   }
 
-  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends?: readonly Append[]): Promise<boolean> {
+  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends?: readonly Append[], version?: string): Promise<boolean> {
     const step = key === stateKey('statusCheck') ? stepOf(expected ? (this.seen.get(expected) as FunctionState) : undefined, value as FunctionState, appends) : key;
-    return this.write(step, () => this.inner.compareAndSet(key, expected, value, appends));
+    // A caller that chose the version may go on from this value without reading it back.
+    if (version) this.seen.set(version, value);
+    return this.write(step, () => this.inner.compareAndSet(key, expected, value, appends, version));
   }
 
   append<T>(key: string, item: T, max: number): Promise<void> {
@@ -100,6 +102,13 @@ class FaultyStore implements StateStore {
 }
 
 /** `a` confirms, `b` refuses for good (a bad webhook), `fb` confirms. Records every confirmed send. */
+/** The same faults, with version(): a run's later commits go on from the value it wrote (update()'s memo) instead of reading it back. */
+class RememberingFaultyStore extends FaultyStore {
+  version(key: string): Promise<string | undefined> {
+    return this.inner.version!(key);
+  }
+}
+
 class Recorder {
   sent: { channel: string; notices: Notice[]; note?: string }[] = [];
   loader = async (type: ChannelConfig['type']): Promise<Channel<ChannelConfig>> => ({
@@ -171,12 +180,12 @@ interface Trial {
 
 type Scenario = 'with an expired entry' | 'fresh';
 
-async function trial(open: () => StateStore, scenario: Scenario, failAt: number | undefined, mode: Mode): Promise<Trial> {
+async function trial(open: () => StateStore, scenario: Scenario, failAt: number | undefined, mode: Mode, remembering = false): Promise<Trial> {
   const store = open();
   if (scenario === 'with an expired entry') {
     assert.ok(await store.compareAndSet<FunctionState>(stateKey('statusCheck'), undefined, { monitors: {}, outbox: [oldEntry()] }));
   }
-  const faulty = new FaultyStore(store);
+  const faulty = remembering ? new RememberingFaultyStore(store) : new FaultyStore(store);
   faulty.failAt = failAt;
   faulty.mode = mode;
   const rec = new Recorder();
@@ -224,12 +233,12 @@ async function assertNoneVanished(t: Trial, scenario: Scenario, label: string): 
   assert.ok(!t.rec.sent.some((s) => s.channel === 'a' && s.notices.some((n) => n.incidentId === 'OLD-0000')), `${label}: an expired entry is not sent`);
 }
 
-function suite(name: string, open: () => StateStore) {
+function suite(name: string, open: () => StateStore, remembering = false) {
   for (const scenario of ['with an expired entry', 'fresh'] as const) {
     describe(`outbox fault injection: ${name}, ${scenario}`, () => {
       let steps: string[] = [];
       test('a healthy run: every step writes, and nothing vanishes', async () => {
-        const t = await trial(open, scenario, undefined, 'lost');
+        const t = await trial(open, scenario, undefined, 'lost', remembering);
         steps = t.writes;
         const expected =
           scenario === 'fresh'
@@ -247,7 +256,7 @@ function suite(name: string, open: () => StateStore) {
           // Channels settle side by side, so the number of writes varies a little between runs:
           // every index is tried until one lies past the run's last write.
           for (let i = 1; ; i++) {
-            const t = await trial(open, scenario, i, mode);
+            const t = await trial(open, scenario, i, mode, remembering);
             if (!t.injected) {
               assert.ok(i > steps.length - 2, `only ${i - 1} writes, where the healthy run had ${steps.length}`);
               await t.store.close();
@@ -277,6 +286,16 @@ suite('file store', () => {
   return new FileStore(d);
 });
 suite('redis', () => new RedisStore({ type: 'redis', url: redis.url, keyPrefix: `of-${randomUUID()}:`, connectTimeoutMs: 3000 }));
+suite(
+  'file store, remembering its commits',
+  () => {
+    const d = mkdtempSync(join(tmpdir(), 'scf-monitor-outbox-faults-store-'));
+    dirs.push(d);
+    return new FileStore(d);
+  },
+  true,
+);
+suite('redis, remembering its commits', () => new RedisStore({ type: 'redis', url: redis.url, keyPrefix: `of-${randomUUID()}:`, connectTimeoutMs: 3000 }), true);
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });

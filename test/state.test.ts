@@ -13,7 +13,8 @@ import { inspect } from 'node:util';
 import { FileStore, fileName } from '../lib/state/file';
 import { RedisStore, type RedisStateConfig } from '../lib/state/redis';
 import { openStore } from '../lib/state/open';
-import { update, type StateStore } from '../lib/state/types';
+import { sameJson, update, type Remembered, type StateStore } from '../lib/state/types';
+import { jsonPieces } from '../lib/state/file';
 import { startRedis, type RunningRedis } from './support/redis';
 import { closedPort, tcpServer } from '../dev/standins/servers';
 
@@ -117,6 +118,35 @@ function contract(name: string, space: () => () => StateStore) {
       assert.equal(await s.compareAndSet('v', version, { outbox: [] }, [{ key: 'dl', items: [{ id: 'e2' }, { id: 'e3' }, { id: 'e4' }], max: 3 }]), true);
       assert.deepEqual((await s.list<{ id: string }>('dl')).map((x) => x.id), ['e2', 'e3', 'e4']);
       assert.deepEqual((await s.get('v'))?.value, { outbox: [] });
+    });
+
+    test('version(): what get() reports, without the value; compareAndSet can be told the version to write under', async () => {
+      const s = fresh();
+      assert.equal(await s.version?.('k'), undefined);
+      assert.equal(await s.compareAndSet('k', undefined, { big: 'x'.repeat(1000) }, undefined, 'chosen-version-1'), true);
+      assert.equal((await s.get('k'))?.version, 'chosen-version-1');
+      assert.equal(await s.version?.('k'), 'chosen-version-1');
+      assert.equal(await s.compareAndSet('k', 'chosen-version-1', 2), true);
+      assert.equal(await s.version?.('k'), (await s.get('k'))?.version);
+    });
+
+    test('update() with a memo: a later commit skips the read while the version is its own, and notices a writer in between', async () => {
+      const open = space();
+      const a = opened(open);
+      const b = opened(open);
+      const memo: Remembered<{ n: number }> = {};
+      const bump = (cur: { n: number } | undefined) => ({ value: { n: (cur?.n ?? 0) + 1 }, result: cur?.n });
+      assert.equal(await update(a, 'm', bump, undefined, memo), undefined);
+      const seen = memo.last;
+      assert.equal(seen?.version, await a.version?.('m'));
+      let reads = 0;
+      const counting: StateStore = Object.assign(Object.create(a), { get: (k: string) => (reads++, a.get(k)) });
+      assert.equal(await update(counting, 'm', bump, undefined, memo), 1);
+      assert.equal(reads, 0, 'the value it wrote is not read back');
+      await update(b, 'm', bump);
+      assert.equal(await update(counting, 'm', bump, undefined, memo), 3, "another writer's value is read, not overwritten");
+      assert.equal(reads, 1);
+      assert.deepEqual((await a.get('m'))?.value, { n: 4 });
     });
 
     test('compareAndSet with appends onto a list that is not one: rejects as unreadable, writes nothing', async () => {
@@ -435,3 +465,30 @@ function waitForLine(stream: NodeJS.ReadableStream, line: string): Promise<void>
     stream.once('end', () => reject(new Error(`ended before "${line}": ${seen}`)));
   });
 }
+
+describe('update() without serialising', () => {
+  test('sameJson: true only where JSON.stringify agrees (key order aside)', () => {
+    const same: [unknown, unknown][] = [
+      [{ a: 1, b: [1, { c: 'x' }] }, { b: [1, { c: 'x' }], a: 1 }],
+      [{ a: 1, gone: undefined }, { a: 1 }],
+      [{ at: new Date(0) }, { at: new Date(0) }],
+      [[], []],
+    ];
+    for (const [x, y] of same) assert.equal(sameJson(x, y), true, JSON.stringify([x, y]));
+    const differ: [unknown, unknown][] = [
+      [{ a: 1 }, { a: 2 }],
+      [{ a: 1 }, { a: 1, b: null }],
+      [[1, 2], [1, 2, 3]],
+      [{ a: [] }, { a: {} }],
+      ['1', 1],
+      [new Number(1), new Number(2)],
+      [{ a: { b: { c: 1 } } }, { a: { b: { c: '1' } } }],
+    ];
+    for (const [x, y] of differ) assert.equal(sameJson(x, y), false, JSON.stringify([x, y]));
+  });
+
+  test('the file store writes exactly JSON.stringify, in pieces', () => {
+    const value = { a: 1, skip: undefined, f: () => 1, list: [1, undefined, { d: 'x"é\u2028' }], at: new Date(0), m: new Map(), deep: [[[[{ e: [] }]]]] };
+    for (const depth of [0, 1, 2, 4, 8]) assert.equal([...jsonPieces({ version: 'v', value }, depth)].join(''), JSON.stringify({ version: 'v', value }));
+  });
+});

@@ -11,7 +11,7 @@ import type { Reason } from '../report/codes';
 import type { ResultRecord } from '../report/record';
 import { logJson } from '../report/log';
 import { openStore } from '../state/open';
-import { UnreadableStateError, update, type StateStore } from '../state/types';
+import { UnreadableStateError, update, type Remembered, type StateStore } from '../state/types';
 import { deliver, type ChannelLoader, type DeliveryOutcome } from './deliver';
 import { advance, advanceBroken, isBrokenMeasurement, type Observation } from './incident';
 import {
@@ -186,6 +186,8 @@ class StateWriter {
   /** Dead letters this run tried to commit, and those it reported, by id. */
   private readonly tried = new Map<string, GivenUp>();
   private readonly reported = new Set<string>();
+  /** This run's last commit: its later updates need not read back and parse the whole state. */
+  private readonly memo: Remembered<FunctionState> = {};
 
   constructor(
     private readonly store: StateStore,
@@ -204,7 +206,7 @@ class StateWriter {
           const c = change(cur);
           if (!this.pending.length) return c;
           return { ...c, value: { ...c.value, outbox: [...c.value.outbox, ...this.resetEntries()] } };
-        });
+        }, undefined, this.memo);
         this.commitResets();
         return result;
       } catch (err) {
@@ -348,7 +350,11 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
         ...(kind === 'resolved' ? {} : { stats: r.stats, ...(r.table ? { table: r.table } : {}) }),
       };
       alerts.push({ monitor: key, kind, incidentId: incident.id, since: incident.since, channels: rules.channels, ...(worse ? { worseThan: worse.from } : {}) });
-      for (const c of rules.channels) perChannel.set(c, [...(perChannel.get(c) ?? []), notice]);
+      for (const c of rules.channels) {
+        const list = perChannel.get(c);
+        if (list) list.push(notice);
+        else perChannel.set(c, [notice]);
+      }
     }
     for (const [channel, notices] of perChannel) {
       state.outbox.push({ id: randomUUID(), channel, createdAt: at, notices, attempts: 0 });
@@ -406,7 +412,9 @@ async function sendAll(
   const groups = new Map<string, OutboxEntry[]>();
   for (const e of claimed) {
     const k = `${e.channel}\u0000${e.note ?? ''}`;
-    groups.set(k, [...(groups.get(k) ?? []), e]);
+    const list = groups.get(k);
+    if (list) list.push(e);
+    else groups.set(k, [e]);
   }
   // Every group finishes (and settles) before the run reports a failure: none is cut off mid-way.
   const done = await Promise.allSettled([...groups.values()].map((entries) => sendGroup(state, input, runId, entries, load, summary)));

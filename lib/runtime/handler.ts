@@ -30,6 +30,7 @@ import type { StateStore } from '../state/types';
 import { alertReserveMs, startDeadline } from '../util/deadline';
 import { heartbeatUrlFor, pingHeartbeat } from './heartbeat';
 import { runPool } from '../util/pool';
+import { keepYoungGenerationSmall } from '../util/heap';
 import type { ScfContext, ScfEvent } from './scf';
 import { parseMessage, selectMonitors } from './selection';
 
@@ -268,5 +269,6 @@ async function pushRun(
 
 /** What `functions/<name>.ts` exports as `main_handler`. */
 export function createHandler(def: FunctionDef) {
+  keepYoungGenerationSmall();
   return (event: ScfEvent, context: ScfContext): Promise<Summary> => runDefinedFunction(def, event, context);
 }

@@ -50,13 +50,12 @@ export class FileStore implements StateStore {
    * that is never appended twice, so the next run's redo adds nothing twice. Either way no
    * entry leaves the outbox without its dead letter.
    */
-  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends: readonly Append[] = []): Promise<boolean> {
+  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends: readonly Append[] = [], version = newVersion()): Promise<boolean> {
     return this.locked(key, async () => {
-      const current = await this.get(key);
-      if (current?.version !== expected) return false;
+      if ((await this.version(key)) !== expected) return false;
       const commit = async (i: number): Promise<void> => {
         const a = appends[i];
-        if (!a) return this.write(key, { version: newVersion(), value } satisfies ValueFile);
+        if (!a) return this.write(key, { version, value } satisfies ValueFile);
         return this.locked(a.key, async () => {
           const had = await this.list<{ id?: unknown }>(a.key);
           const seen = new Set(had.map((x) => x?.id).filter((id): id is string => typeof id === 'string'));
@@ -68,6 +67,30 @@ export class FileStore implements StateStore {
       await commit(0);
       return true;
     });
+  }
+
+  /**
+   * The key's version, read from the head of the file where write() puts it: parsing the whole
+   * value again under the lock, only to compare its version, cost the state's size in heap on
+   * every commit. A file that does not start that way (a hand edit) is read in full.
+   */
+  async version(key: string): Promise<string | undefined> {
+    let head = '';
+    try {
+      const fh = await open(this.file(key), 'r');
+      try {
+        const buf = Buffer.alloc(64);
+        const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+        head = buf.toString('latin1', 0, bytesRead);
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      if (code(err) === 'ENOENT') return undefined;
+      throw fsError('read', this.file(key), err);
+    }
+    const m = /^\{"version":"([A-Za-z0-9_-]+)","value":/.exec(head);
+    return m ? m[1] : (await this.get(key))?.version;
   }
 
   async quarantine(key: string, kind: 'value' | 'list', version?: string): Promise<string | undefined> {
@@ -261,7 +284,17 @@ export class FileStore implements StateStore {
     try {
       const fh = await open(tmp, 'wx');
       try {
-        await fh.writeFile(JSON.stringify(data));
+        // In pieces: the whole state as one string, and that string as one buffer, were twice
+        // the state's size in memory at once.
+        let chunk = '';
+        for (const piece of jsonPieces(data, 4)) {
+          chunk += piece;
+          if (chunk.length >= WRITE_CHUNK) {
+            await fh.write(chunk);
+            chunk = '';
+          }
+        }
+        await fh.write(chunk);
         await fh.sync();
       } finally {
         await fh.close();
@@ -321,6 +354,47 @@ async function writeFileAtomic(tmp: string, text: string): Promise<void> {
     await fh.close();
   }
 }
+
+const WRITE_CHUNK = 64 * 1024;
+
+/**
+ * JSON.stringify(v), as a sequence of pieces that join to exactly its text: plain objects and
+ * lists are walked `depth` levels down, anything below (or not plain) is stringified whole.
+ */
+export function* jsonPieces(v: unknown, depth: number): Generator<string> {
+  if (depth <= 0 || typeof v !== 'object' || v === null) {
+    yield JSON.stringify(v);
+    return;
+  }
+  if (Array.isArray(v)) {
+    yield '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i) yield ',';
+      if (omitted(v[i])) yield 'null';
+      else yield* jsonPieces(v[i], depth - 1);
+    }
+    yield ']';
+    return;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+    yield JSON.stringify(v);
+    return;
+  }
+  yield '{';
+  let first = true;
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (omitted(x)) continue;
+    yield `${first ? '' : ','}${JSON.stringify(k)}:`;
+    first = false;
+    yield* jsonPieces(x, depth - 1);
+  }
+  yield '}';
+}
+
+/** What JSON.stringify leaves out of an object (and writes as null in a list). */
+const omitted = (x: unknown) => x === undefined || typeof x === 'function' || typeof x === 'symbol';
 
 function newVersion(): string {
   return randomBytes(12).toString('base64url');

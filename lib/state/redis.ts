@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type * as IoRedis from 'ioredis';
 import type { StateConfig } from '../config/alerting-schema';
 import { lazyRequire } from '../util/lazy';
-import { UnreadableStateError, type Append, type SeriesPoint, type StateStore, type Versioned } from './types';
+import { newVersion, UnreadableStateError, type Append, type SeriesPoint, type StateStore, type Versioned } from './types';
 
 export type RedisStateConfig = Extract<StateConfig, { type: 'redis' }>;
 
@@ -166,8 +166,7 @@ export class RedisStore implements StateStore {
     }
   }
 
-  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends: readonly Append[] = []): Promise<boolean> {
-    const version = randomBytes(12).toString('base64url');
+  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends: readonly Append[] = [], version = newVersion()): Promise<boolean> {
     if (!appends.length) {
       const won = await this.run(key, () => this.client.stateCas(this.prefix + key, expected ?? '', JSON.stringify(value), version));
       return won === 1;
@@ -176,6 +175,10 @@ export class RedisStore implements StateStore {
     const args = [expected ?? '', JSON.stringify(value), version, ...appends.flatMap((a) => [a.max, a.items.length, ...a.items.map((x) => JSON.stringify(x))])];
     const won = await this.run(key, () => this.client.stateCasAppend(keys.length, ...keys, ...args));
     return won === 1;
+  }
+
+  async version(key: string): Promise<string | undefined> {
+    return (await this.run(key, () => this.client.hget(this.prefix + key, 'version'))) ?? undefined;
   }
 
   async quarantine(key: string, kind: 'value' | 'list', version?: string): Promise<string | undefined> {
