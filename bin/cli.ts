@@ -3,7 +3,6 @@
  * demo. Exit codes: 0 all monitors healthy, 1 any monitor failing or alerts that could not be
  * handled (state store unwritable or unreachable), 2 config or usage error.
  */
-import { closeApiStores } from '../lib/api/handler';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +21,7 @@ import type { Summary } from '../lib/runtime/summary';
 import { runAgent } from './agent';
 import { runDemo } from './demo';
 import { serveHttp } from '../lib/runtime/serve';
-import { closeIngestStores } from '../lib/ingest/handler';
+import { closeProcessStores } from '../lib/runtime/process-store';
 import { sendTestMessage } from '../lib/alerting/test-message';
 import { scrubbingLoader } from '../lib/alerting/scrubbing-loader';
 import { readFunctionSettings, readTimerPeriodMs } from './serverless-yml';
@@ -216,7 +215,7 @@ async function serve(args: string[]): Promise<number> {
   });
   process.stderr.write(`listening on ${url}\n`);
   await new Promise<void>((done) => {
-    const stop = () => server.close(() => void Promise.all([closeIngestStores(), closeApiStores()]).then(() => done()));
+    const stop = () => server.close(() => void closeProcessStores().then(() => done()));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HTTP_FUNCTIONS, runFunction } from '../lib/functions';
-import { closeIngestStores } from '../lib/ingest/handler';
+import { closeProcessStores } from '../lib/runtime/process-store';
 import { serveHttp } from '../lib/runtime/serve';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
@@ -187,7 +187,7 @@ monitors:
     await sinks.close();
     await chinaz.close();
     await new Promise((r) => ingest.server.close(r));
-    await closeIngestStores();
+    await closeProcessStores();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { closeApiStores } from '../lib/api/handler';
+import { closeProcessStores } from '../lib/runtime/process-store';
 import { TYPE_SCHEMAS } from '../lib/api/schemas';
 import { renderStatus } from '../lib/api/status';
 import { HTTP_FUNCTIONS, MONITOR_TYPE_NAMES, runFunction } from '../lib/functions';
@@ -58,7 +58,7 @@ before(async () => {
 
 after(async () => {
   await new Promise((r) => server.close(r));
-  await closeApiStores();
+  await closeProcessStores();
   await target.close();
   await wecom.close();
   rmSync(dir, { recursive: true, force: true });

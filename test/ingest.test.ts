@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { HTTP_FUNCTIONS, runFunction } from '../lib/functions';
-import { closeIngestStores } from '../lib/ingest/handler';
+import { closeProcessStores } from '../lib/runtime/process-store';
 import { setLogSink } from '../lib/report/log';
 import { serveHttp } from '../lib/runtime/serve';
 import { wecomStandIn, type WecomStandIn } from './support/wecom';
@@ -54,7 +54,7 @@ before(async () => {
 
 after(async () => {
   await new Promise((r) => server.close(r));
-  await closeIngestStores();
+  await closeProcessStores();
   await wecom.close();
   rmSync(dir, { recursive: true, force: true });
 });

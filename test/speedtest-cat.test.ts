@@ -21,7 +21,7 @@ import { runFunction } from '../lib/functions';
 import { localContext, timerEvent } from '../lib/runtime/scf';
 import { setLogSink } from '../lib/report/log';
 
-const ACCOUNT = { secretId: 'AKIDcatspeedtest00000000000000000000', secretKey: 'cat-secret-key-never-logged-5678' };
+const ACCOUNT = { secretId: 'AKID-cat-speedtest-test-id', secretKey: 'cat-secret-key-never-logged-5678' };
 const URL_ = 'https://www.example.com/';
 const never = new AbortController().signal;
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { closeApiStores } from '../lib/api/handler';
+import { closeProcessStores } from '../lib/runtime/process-store';
 import { HTTP_FUNCTIONS, runFunction } from '../lib/functions';
 import { historyWrites } from '../lib/history/store';
 import { setLogSink } from '../lib/report/log';
@@ -72,7 +72,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await new Promise((r) => server.close(r));
-  await closeApiStores();
+  await closeProcessStores();
   await target.close();
   await wecom.close();
   rmSync(dir, { recursive: true, force: true });

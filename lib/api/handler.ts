@@ -24,8 +24,8 @@ import { checkToken, type TokenCheck } from '../ingest/token';
 import type { FunctionDef } from '../monitors/module';
 import { logJson } from '../report/log';
 import { functionSchema } from '../runtime/config';
+import { processStore } from '../runtime/process-store';
 import { error, isHttpEvent, json, requestOf, type HttpAnswer, type HttpRequest } from '../runtime/http';
-import { openStore } from '../state/open';
 import { update, type StateStore } from '../state/types';
 import { badge, BADGE_COLORS } from './badge';
 import { monitorViews, noticesOf, stateOf } from './data';
@@ -46,19 +46,6 @@ const DEFAULT_TZ = 'Asia/Shanghai';
 const WEEK_MS = 7 * 86_400_000;
 const MAX_BODY = 64 * 1024;
 
-const stores = new Map<string, StateStore>();
-function storeFor(config: Config): StateStore {
-  const key = JSON.stringify(config.state);
-  let s = stores.get(key);
-  if (!s) stores.set(key, (s = openStore(config.state)));
-  return s;
-}
-
-export async function closeApiStores(): Promise<void> {
-  const all = [...stores.values()];
-  stores.clear();
-  await Promise.all(all.map((s) => s.close().catch(() => {})));
-}
 
 class Reject extends Error {
   constructor(
@@ -312,7 +299,7 @@ export async function handleApi(event: unknown, opts: ApiOptions = {}): Promise<
   }
   const now = opts.now?.() ?? Date.now();
   try {
-    return await route(req, config, () => opts.store ?? storeFor(config), now);
+    return await route(req, config, () => opts.store ?? processStore(config), now);
   } catch (err) {
     if (err instanceof Reject) {
       logJson({ event: 'api-rejected', method: req.method, path: req.path.slice(0, 200), status: err.status, reason: err.message });

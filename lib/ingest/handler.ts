@@ -22,8 +22,8 @@ import { applyReport, hostKey, hostReport, type HostState } from '../monitors/ho
 import type { HostMonitor } from '../monitors/host/schema';
 import { logJson } from '../report/log';
 import { functionSchema } from '../runtime/config';
+import { processStore } from '../runtime/process-store';
 import { error, isHttpEvent, json, requestOf, type HttpAnswer, type HttpRequest } from '../runtime/http';
-import { openStore } from '../state/open';
 import { update, type StateStore } from '../state/types';
 import { checkToken } from './token';
 
@@ -39,21 +39,6 @@ export const ingestDef: FunctionDef = { name: 'ingest', monitors: [heartbeat, ho
 const PING_METHODS = ['GET', 'POST', 'HEAD'];
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 
-/** One store per process: a warm instance (or `serve`) keeps its Redis connection between requests. */
-const stores = new Map<string, StateStore>();
-function storeFor(config: Config): StateStore {
-  const key = JSON.stringify(config.state);
-  let s = stores.get(key);
-  if (!s) stores.set(key, (s = openStore(config.state)));
-  return s;
-}
-
-/** Closes the stores a process opened (serve, tests). */
-export async function closeIngestStores(): Promise<void> {
-  const all = [...stores.values()];
-  stores.clear();
-  await Promise.all(all.map((s) => s.close().catch(() => {})));
-}
 
 function reject(req: HttpRequest, status: number, message: string, headers: Record<string, string> = {}): HttpAnswer {
   logJson({ event: 'ingest-rejected', method: req.method, path: req.path.slice(0, 200), status, reason: message });
@@ -104,7 +89,7 @@ export async function handleIngest(event: unknown, opts: IngestOptions = {}): Pr
   if (token !== 'ok') return reject(req, 401, token === 'missing' ? 'a token is required (Authorization: Bearer <token>, or ?token=)' : 'wrong token');
 
   const now = opts.now?.() ?? Date.now();
-  const store = opts.store ?? storeFor(config);
+  const store = opts.store ?? processStore(config);
   if (route === 'ping') {
     let ping: Ping;
     if (extra === undefined) ping = { kind: 'success', at: now };
