@@ -13,4 +13,5 @@ export const EXAMPLE_ENV: Record<string, string> = {
   HOMEPAGE_TOKEN: 'homepage-token-example-1',
   BACKUP_PING_TOKEN: 'backup-token-example-1',
   WEB01_REPORT_TOKEN: 'web01-token-example-1',
+  API_ADMIN_TOKEN: 'api-admin-token-example-1',
 };
