@@ -291,6 +291,14 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
     // A monitor taken out of the config takes its incidents with it (without a "resolved").
     for (const key of Object.keys(state.monitors)) if (!byName.has(monitorOfKey(key, byName))) delete state.monitors[key];
     const perChannel = new Map<string, Notice[]>();
+    // Pushed onto, never copied: 5,000 notices to a channel must not copy the list 5,000 times.
+    const queue = (notice: Notice, channels: readonly string[]) => {
+      for (const c of channels) {
+        const list = perChannel.get(c);
+        if (list) list.push(notice);
+        else perChannel.set(c, [notice]);
+      }
+    };
     const alerts: AlertRecord[] = [];
     // Most monitors share the top-level windows: decide each distinct set once per minute.
     const windows = new Map<string, boolean>();
@@ -327,7 +335,7 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
           ...(own ? {} : { monitorChannels: true }),
         };
         alerts.push({ monitor: key, kind, incidentId: broken.id, since: broken.since, channels });
-        for (const c of channels) perChannel.set(c, [...(perChannel.get(c) ?? []), notice]);
+        queue(notice, channels);
       }
       // Not measured: the outage machine neither counts it nor moves.
       if (obs.broken) continue;
@@ -350,11 +358,7 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
         ...(kind === 'resolved' ? {} : { stats: r.stats, ...(r.table ? { table: r.table } : {}) }),
       };
       alerts.push({ monitor: key, kind, incidentId: incident.id, since: incident.since, channels: rules.channels, ...(worse ? { worseThan: worse.from } : {}) });
-      for (const c of rules.channels) {
-        const list = perChannel.get(c);
-        if (list) list.push(notice);
-        else perChannel.set(c, [notice]);
-      }
+      queue(notice, rules.channels);
     }
     for (const [channel, notices] of perChannel) {
       state.outbox.push({ id: randomUUID(), channel, createdAt: at, notices, attempts: 0 });

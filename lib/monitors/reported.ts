@@ -1,10 +1,8 @@
 /**
  * What monitors judged on reports pushed to ingest (heartbeats, hosts) share: the state the
  * reports built, seeded with the time the check was first seen (so "no data at all" counts
- * from then), and a record of one judgment at the run's time.
+ * from then). Their records are one judgment each (judged.ts).
  */
-import type { Reason } from '../report/codes';
-import type { ResultRecord } from '../report/record';
 import { update } from '../state/types';
 import type { RunContext } from './context';
 
@@ -18,29 +16,4 @@ export async function reportedState<S extends { firstSeen?: number }>(ctx: RunCo
     const value = cur ?? ({ firstSeen: now } as S);
     return { value, result: value };
   });
-}
-
-/** One judgment: ok without reasons; its detail goes under the type's own key. */
-export function judgedRecord(
-  ctx: RunContext,
-  m: { name: string; type: string },
-  target: string,
-  now: number,
-  started: number,
-  reasons: Reason[],
-): ResultRecord {
-  const ok = reasons.length === 0;
-  return {
-    timestamp: new Date(now).toISOString(),
-    function: ctx.functionName,
-    monitor: m.name,
-    type: m.type,
-    target,
-    ok,
-    reasons,
-    stats: { samples: 1, successes: ok ? 1 : 0, successRate: ok ? 1 : 0 },
-    hostList: [],
-    durationMs: Math.round((performance.now() - started) * 10) / 10,
-    samples: [],
-  };
 }

@@ -6,38 +6,17 @@
 import type { CkafkaMonitor } from './schema';
 import type { Reason } from '../../report/codes';
 import type { DetailTable, ResultRecord } from '../../report/record';
-import { roundMs } from '../../report/stats';
 import { isTencentApiError, type TencentApiError } from '../../tencent/api-error';
 import { CkafkaStepError } from './client';
 import { count } from './format';
+import { judgedRecord, type RecordBase } from '../judged';
 import type { GroupLagDetail, PartitionLag } from './types';
 
 export function groupTarget(m: CkafkaMonitor, group: string): string {
   return `${m.region}/${m.instanceId}/${group}`;
 }
 
-export interface RecordBase {
-  timestamp: string;
-  function: string;
-  /** performance.now() when the work for this record began. */
-  started: number;
-}
-
-function record(m: CkafkaMonitor, base: RecordBase, target: string, ok: boolean, reasons: Reason[]): ResultRecord {
-  return {
-    timestamp: base.timestamp,
-    function: base.function,
-    monitor: m.name,
-    type: m.type,
-    target,
-    ok,
-    reasons,
-    stats: { samples: 1, successes: ok ? 1 : 0, successRate: ok ? 1 : 0 },
-    hostList: [],
-    durationMs: roundMs(performance.now() - base.started),
-    samples: [],
-  };
-}
+export type { RecordBase };
 
 export const PARTITION_COLUMNS = ['topic', 'partition', 'lag', 'committed', 'log end'];
 
@@ -51,7 +30,7 @@ export function partitionTable(worst: readonly PartitionLag[]): DetailTable {
 
 export function groupRecord(m: CkafkaMonitor, base: RecordBase, lag: GroupLagDetail, reasons: Reason[]): ResultRecord {
   const ok = reasons.length === 0;
-  const r = record(m, base, groupTarget(m, lag.group), ok, reasons);
+  const r = judgedRecord(base, m, groupTarget(m, lag.group), reasons);
   r.subject = lag.group;
   r.lag = lag;
   // Only an alert shows the table; a healthy record already has `lag.worst`.
@@ -103,7 +82,7 @@ export function failureReason(m: CkafkaMonitor, err: unknown, signal: AbortSigna
 
 /** A group whose offsets could not be read: no `lag`, nothing written to its history. */
 export function groupFailure(m: CkafkaMonitor, base: RecordBase, group: string, reason: Reason): ResultRecord {
-  const r = record(m, base, groupTarget(m, group), false, [reason]);
+  const r = judgedRecord(base, m, groupTarget(m, group), [reason]);
   r.subject = group;
   return r;
 }
@@ -113,5 +92,5 @@ export function groupFailure(m: CkafkaMonitor, base: RecordBase, group: string, 
  * read. It is emitted on every run so that an incident opened by a failed listing resolves.
  */
 export function instanceRecord(m: CkafkaMonitor, base: RecordBase, reason?: Reason): ResultRecord {
-  return record(m, base, `${m.region}/${m.instanceId}`, !reason, reason ? [reason] : []);
+  return judgedRecord(base, m, `${m.region}/${m.instanceId}`, reason ? [reason] : []);
 }

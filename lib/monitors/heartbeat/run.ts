@@ -1,7 +1,8 @@
 /** The `heartbeat` monitor: what ingest stored for the check, judged at the run's time. */
 import type { ResultRecord } from '../../report/record';
 import type { RunContext } from '../context';
-import { judgedRecord, reportedState } from '../reported';
+import { judgedRecord } from '../judged';
+import { reportedState } from '../reported';
 import { evaluateHeartbeat, type HeartbeatStatus } from './evaluate';
 import type { HeartbeatMonitor } from './schema';
 import { heartbeatKey, type HeartbeatState } from './state';
@@ -29,7 +30,7 @@ export async function runHeartbeat(m: HeartbeatMonitor, ctx: RunContext): Promis
   const state = await reportedState<HeartbeatState>(ctx, heartbeatKey(m.name), now);
   const v = evaluateHeartbeat(m, state, now);
   return {
-    ...judgedRecord(ctx, m, `/ping/${m.name}`, now, started, v.reasons),
+    ...judgedRecord({ timestamp: new Date(now).toISOString(), function: ctx.functionName, started }, m, `/ping/${m.name}`, v.reasons),
     heartbeat: {
       status: v.status,
       ...(state.lastPing !== undefined ? { lastPing: iso(state.lastPing) } : {}),

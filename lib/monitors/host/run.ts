@@ -1,7 +1,8 @@
 /** The `host` monitor: the reports ingest stored for the host, judged at the run's time. */
 import type { ResultRecord } from '../../report/record';
 import type { RunContext } from '../context';
-import { judgedRecord, reportedState } from '../reported';
+import { judgedRecord } from '../judged';
+import { reportedState } from '../reported';
 import { evaluateHost, type HostFigures, type HostStatus } from './evaluate';
 import { hostKey, type HostState } from './report';
 import type { HostMonitor } from './schema';
@@ -25,7 +26,7 @@ export async function runHost(m: HostMonitor, ctx: RunContext): Promise<ResultRe
   const v = evaluateHost(m, state, now);
   const last = state.reports?.[state.reports.length - 1];
   return {
-    ...judgedRecord(ctx, m, `/report/${m.name}`, now, started, v.reasons),
+    ...judgedRecord({ timestamp: new Date(now).toISOString(), function: ctx.functionName, started }, m, `/report/${m.name}`, v.reasons),
     host: { status: v.status, ...(last ? { lastReport: new Date(last.at).toISOString() } : {}), ...v.latest },
   };
 }
