@@ -1,5 +1,6 @@
 /** Field schemas both halves of the config use, each with the message a user reads. */
 import * as v from 'valibot';
+import { durationMs } from '../util/duration';
 
 export const int = (min: number, max: number, what = 'a whole number') =>
   v.pipe(
@@ -40,16 +41,10 @@ export const httpUrl = v.pipe(
   ),
 );
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** "90s", "5m", "1h30m", "2d" (or a number of seconds) in milliseconds; undefined when it is not one. */
 export function parseDuration(input: string | number): number | undefined {
   if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input * 1000 : undefined;
-  const s = input.trim();
-  if (!/^(\d+(\.\d+)?(ms|s|m|h|d))+$/.test(s)) return undefined;
-  let total = 0;
-  for (const [, n, unit] of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) total += Number(n) * UNIT_MS[unit as string]!;
-  return total;
+  return durationMs(input);
 }
 
 /** A duration written "30s", "5m", "1h30m" or "2d" (or seconds as a number), in milliseconds after validation. */

@@ -4,6 +4,7 @@
  * commits less often than the count's span looks stuck between its commits; a duration keeps
  * its meaning whatever the timer and is what to size against the consumers' commit interval.
  */
+import { durationMs } from '../../util/duration';
 import type { Observation } from './types';
 
 /** What the store keeps at most per group: bounds the history read and written every run. */
@@ -11,17 +12,11 @@ export const MAX_OBSERVATIONS = 50;
 
 export type WindowSpec = { count: number } | { ms: number };
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000 };
-
 /** The written form of a duration: hours, minutes and seconds, each optional, in that order. */
 export const DURATION_PATTERN = /^(?=\d)(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
-/** "90s", "10m", "1h", "1h30m" in ms; undefined when it is not one of those. */
-export function parseDuration(text: string): number | undefined {
-  const m = DURATION_PATTERN.exec(text);
-  if (!m || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) return undefined;
-  return Number(m[1] ?? 0) * UNIT_MS.h! + Number(m[2] ?? 0) * UNIT_MS.m! + Number(m[3] ?? 0) * UNIT_MS.s!;
-}
+/** "90s", "10m", "1h", "1h30m" in ms (the schema admits only DURATION_PATTERN's forms); undefined when it is not one. */
+export const parseDuration = (text: string): number | undefined => (DURATION_PATTERN.test(text) ? durationMs(text) : undefined);
 
 export function windowSpec(window: number | string): WindowSpec {
   if (typeof window === 'number') return { count: window };
