@@ -221,6 +221,23 @@ describe('state stores', () => {
   });
 
   describe('file store', () => {
+    test('series: a run (a store of its own) lists a series for trimming once an hour per process, not once a run', async () => {
+      const dir = freshDir();
+      const H = 3_600_000;
+      const t0 = Date.parse('2026-12-01T10:00:00Z');
+      const write = (at: number) => new FileStore(dir).addPoints([{ key: 'history:web', at, item: [1] }], at - 2 * H);
+      await write(t0);
+      // A file older than the cut appears after this hour's trim (by hand; nothing writes one).
+      const series = join(dir, `${fileName('history:web')}.series`);
+      const old = join(series, `${Math.floor((t0 - 5 * H) / H)}.jsonl`);
+      writeFileSync(old, `[${t0 - 5 * H},[1]]\n`);
+      await write(t0 + 60_000);
+      assert.ok(readdirSync(series).includes(`${Math.floor((t0 - 5 * H) / H)}.jsonl`), 'the next run in the same hour lists nothing');
+      await write(t0 + H);
+      assert.ok(!readdirSync(series).includes(`${Math.floor((t0 - 5 * H) / H)}.jsonl`), 'the next hour trims it');
+      assert.deepEqual((await new FileStore(dir).points('history:web', 0, Infinity)).map((p) => p.at), [t0, t0 + 60_000, t0 + H]);
+    });
+
     test('processes racing on one key: 3 x 30 update() increments -> exactly 90', { timeout: 120_000 }, async () => {
       const dir = freshDir();
       const racer = resolve(__dirname, 'support/file-store-racer.ts');

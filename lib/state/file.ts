@@ -4,7 +4,7 @@
  * compare-and-set; readers take no lock, because a write is a rename and never half-visible.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnreadableStateError, type Append, type SeriesPoint, type StateStore, type Versioned } from './types';
@@ -23,6 +23,27 @@ interface ValueFile {
 }
 interface ListFile {
   items: unknown[];
+}
+
+/**
+ * The hour each series directory was last trimmed to, for the whole process: a run opens its
+ * own store, so a map per store would list every series' directory on every run (a thousand
+ * monitors: a thousand listings a run, most of a history write's cost).
+ */
+const trimmedHour = new Map<string, number>();
+
+/** The hours a series directory's file names hold, oldest first. */
+function bucketsIn(names: readonly string[]): number[] {
+  return names.map((n) => /^(\d+)\.jsonl$/.exec(n)?.[1]).filter((x): x is string => x !== undefined).map(Number).sort((a, b) => a - b);
+}
+
+/** A directory's names; undefined when it cannot be listed (the trim then says why). */
+function listSync(dir: string): string[] | undefined {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return undefined;
+  }
 }
 
 export class FileStore implements StateStore {
@@ -150,6 +171,7 @@ export class FileStore implements StateStore {
       f.lines.push(JSON.stringify([p.at, p.item]));
     }
     await this.ensureDir();
+    const hour = Math.floor(keepAfter / BUCKET_MS);
     // Synchronous on purpose: a hundred small appends through the thread pool cost tens of
     // milliseconds in hand-offs, written in place they cost a few.
     for (const [file, f] of files) {
@@ -161,15 +183,24 @@ export class FileStore implements StateStore {
           if (code(err) !== 'ENOENT') throw err;
           mkdirSync(this.seriesDir(f.key), { recursive: true });
           appendFileSync(file, text);
+          // A directory made just now holds nothing to trim.
+          trimmedHour.set(this.seriesDir(f.key), hour);
         }
       } catch (err) {
         throw fsError('write', file, err);
       }
     }
     // Whole hours only, and once an hour per series in a process: a warm instance pays a
-    // directory listing per series per hour, not per run.
-    const hour = Math.floor(keepAfter / BUCKET_MS);
-    const due = [...new Set(points.map((p) => p.key))].filter((k) => (this.trimmedHour.get(k) ?? -1) < hour);
+    // directory listing per series per hour, not per run. Listed in place, like the appends;
+    // only a series holding an hour at or before the cut goes on to be trimmed.
+    const due: string[] = [];
+    for (const k of new Set(points.map((p) => p.key))) {
+      const dir = this.seriesDir(k);
+      if ((trimmedHour.get(dir) ?? -1) >= hour) continue;
+      const names = listSync(dir);
+      if (!names || bucketsIn(names).some((h) => h <= hour)) due.push(k);
+      else trimmedHour.set(dir, hour);
+    }
     if (due.length) await this.trimPoints(due, keepAfter);
   }
 
@@ -218,14 +249,12 @@ export class FileStore implements StateStore {
           }
         }
       }
-      this.trimmedHour.set(key, hour);
+      trimmedHour.set(this.seriesDir(key), hour);
     }
     return dropped;
   }
 
   async close(): Promise<void> {}
-
-  private readonly trimmedHour = new Map<string, number>();
 
   /** The `.series` suffix cannot collide with a key's `.json`, `.lock` or `.tmp` (fileName has no dots). */
   private seriesDir(key: string): string {
@@ -240,7 +269,7 @@ export class FileStore implements StateStore {
       if (code(err) === 'ENOENT') return [];
       throw fsError('read', this.seriesDir(key), err);
     }
-    return names.map((n) => /^(\d+)\.jsonl$/.exec(n)?.[1]).filter((x): x is string => x !== undefined).map(Number).sort((a, b) => a - b);
+    return bucketsIn(names);
   }
 
   private async writeText(path: string, text: string): Promise<void> {
