@@ -118,11 +118,37 @@ interface HopRequest {
   method: string;
   headers: Record<string, string>;
   body?: string;
+  /** What each exchange of this request needs from the URL, worked out once (see `parts`). */
+  parts?: RequestParts;
+}
+
+interface RequestParts {
+  host: string;
+  secure: boolean;
+  port: number;
+  /** isIP(host): 0, 4 or 6. */
+  literal: number;
+  path: string;
+  auth?: string;
+  servername?: string;
+}
+
+function partsOf(req: HopRequest): RequestParts {
+  if (req.parts) return req.parts;
+  const { url } = req;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const secure = url.protocol === 'https:';
+  const parts: RequestParts = { host, secure, port: Number(url.port) || (secure ? 443 : 80), literal: isIP(host), path: `${url.pathname}${url.search}` };
+  if (url.username || url.password) parts.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  if (secure) parts.servername = serverName(host, req.headers.host);
+  req.parts = parts;
+  return parts;
 }
 
 /**
  * A target's first request, parsed once: a monitor's samples, and a warm instance's next runs
- * (the config and its targets are reused), share it. Never mutated: redirects make new ones.
+ * (the config and its targets are reused), share it. Never changed (its `parts` are only worked
+ * out once, on first use): redirects make new ones.
  */
 const firstRequests = new WeakMap<HttpTarget, HopRequest>();
 function firstRequest(t: HttpTarget): HopRequest {
@@ -176,10 +202,7 @@ function serverName(host: string, hostHeader: string | undefined): string | unde
 
 function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<Hop> {
   return new Promise((resolve) => {
-    const { url } = req;
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    const secure = url.protocol === 'https:';
-    const port = Number(url.port) || (secure ? 443 : 80);
+    const { host, secure, port, literal, path, auth, servername } = partsOf(req);
     const hop: Hop = { t0: now(), secure, marks: {}, bodyBytes: 0, bodyTruncated: false };
     const m = hop.marks;
     let phase: Phase = 'connect';
@@ -219,12 +242,10 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       // What the Agent sets: the request is written in one go, so no write waits on Nagle.
       noDelay: true,
     };
-    const literal = isIP(host);
     // net never looks an address up, so an IP needs no lookup of ours.
     if (!literal) connectOpts.lookup = timedLookup(m, t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal }) as never;
     if (secure) {
-      const sni = serverName(host, req.headers.host);
-      if (sni) connectOpts.servername = sni;
+      if (servername) connectOpts.servername = servername;
       connectOpts.rejectUnauthorized = !t.insecure; // insecure: the monitor opted out of verification
       if (t.ca) connectOpts.secureContext = contextWithCa(t.ca);
     }
@@ -233,12 +254,12 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       port,
       // Without an Agent node would put the port in every Host header.
       defaultPort: secure ? 443 : 80,
-      path: `${url.pathname}${url.search}`,
+      path,
       method: req.method,
       headers: req.headers,
       createConnection: () => (socket = secure ? tlsConnect(connectOpts) : netConnect(connectOpts)),
     };
-    if (url.username || url.password) options.auth = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    if (auth) options.auth = auth;
     const request = (secure ? https : http).request(options);
 
     const connectTimer = setTimeout(() => {

@@ -30,11 +30,14 @@ import type { StateStore } from '../state/types';
 import { alertReserveMs, startDeadline } from '../util/deadline';
 import { heartbeatUrlFor, pingHeartbeat } from './heartbeat';
 import { runPool } from '../util/pool';
-import { keepYoungGenerationSmall } from '../util/heap';
+import { keepYoungGenerationSmall, letYoungGenerationGrow, youngGenerationMayGrow } from '../util/heap';
+import { peakMemoryMb } from './budget';
 import type { ScfContext, ScfEvent } from './scf';
 import { parseMessage, selectMonitors } from './selection';
 
 const DEFAULT_TIME_LIMIT_MS = 60_000;
+/** serverless.yml's memorySize, when the context does not say. */
+const DEFAULT_MEMORY_MB = 128;
 const HEARTBEAT_TIMEOUT_MS = 5000;
 
 function notRun(def: FunctionDef, m: MonitorConfig): ResultRecord {
@@ -67,6 +70,8 @@ export interface RunOptions extends LoadOptions {
   allMonitorTypes?: readonly string[];
   /** The monitors' clock (RunContext.now). */
   now?: () => number;
+  /** Let V8's young generation grow when the config leaves room (see util/heap.ts): the deployed handler's choice, for its process. */
+  sizeHeap?: boolean;
 }
 
 export async function runDefinedFunction(
@@ -81,6 +86,9 @@ export async function runDefinedFunction(
   const selected = selectMonitors(config.monitors, def.monitors.map((m) => m.type), parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
   const alerting = Object.keys(config.channels).length > 0;
+  if (opts.sizeHeap && youngGenerationMayGrow(peakMemoryMb(config.monitors, alerting), context?.memory_limit_in_mb ?? DEFAULT_MEMORY_MB)) {
+    letYoungGenerationGrow();
+  }
   const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs, alerting ? alertReserveMs(limit) : 0);
   // Opened once for the run, by the first monitor or by alerting that needs it.
   let opened: StateStore | undefined;
@@ -270,5 +278,5 @@ async function pushRun(
 /** What `functions/<name>.ts` exports as `main_handler`. */
 export function createHandler(def: FunctionDef) {
   keepYoungGenerationSmall();
-  return (event: ScfEvent, context: ScfContext): Promise<Summary> => runDefinedFunction(def, event, context);
+  return (event: ScfEvent, context: ScfContext): Promise<Summary> => runDefinedFunction(def, event, context, { sizeHeap: true });
 }

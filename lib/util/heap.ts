@@ -1,21 +1,40 @@
 /**
- * V8's young generation, kept at the size it starts with. Left to itself it grows to two
- * 16 MB semi-spaces as soon as a run holds a few thousand records, and stays there: 30 MB of
- * a 128 MB function spent on space for short-lived objects (bench/memory.md). Set from inside
- * the process, so it holds however the platform starts node (SCF takes no NODE_OPTIONS of
- * ours); V8 reads this flag each time it would grow the space, so setting it late still works.
- * The cost is more frequent minor collections; run times in bench/memory.md stayed within noise.
+ * V8's young generation: left to grow, or kept at the size it starts with. Left to itself it
+ * grows to two 16 MB semi-spaces as soon as a run holds a few thousand records, and stays
+ * there: 30 MB of a 128 MB function spent on space for short-lived objects (bench/memory.md).
+ * Kept small, every check pays for more frequent minor collections: about a tenth of the CPU
+ * of a 1,000-monitor run (bench/results.md). So it is kept small only when the run's expected
+ * peak would not leave room for the growth.
  */
 import { setFlagsFromString } from 'node:v8';
 
-let done = false;
+/** What the grown young generation adds to the peak RSS: two 16 MB semi-spaces (bench/memory.md: +22 to +28 MB). */
+export const YOUNG_GROWTH_MB = 32;
 
-export function keepYoungGenerationSmall(): void {
-  if (done) return;
-  done = true;
+/** Whether a run expected to peak at `peakMb` may let the young generation grow within `limitMb`. */
+export function youngGenerationMayGrow(peakMb: number, limitMb: number): boolean {
+  return peakMb + YOUNG_GROWTH_MB <= limitMb;
+}
+
+/**
+ * Set from inside the process, so it holds however the platform starts node (SCF takes no
+ * NODE_OPTIONS of ours). Kept small from the bundle's load, before the config is read (parsing
+ * 5,000 monitors is enough to grow it), and let grow once the config shows there is room:
+ * V8 reads this flag each time it would grow the space, so the change applies from then on.
+ */
+function growthFactor(n: 1 | 2): void {
   try {
-    setFlagsFromString('--semi-space-growth-factor=1');
+    setFlagsFromString(`--semi-space-growth-factor=${n}`);
   } catch {
     // A runtime without the flag runs as before.
   }
+}
+
+export function keepYoungGenerationSmall(): void {
+  growthFactor(1);
+}
+
+/** V8's own default. */
+export function letYoungGenerationGrow(): void {
+  growthFactor(2);
 }
