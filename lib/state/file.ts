@@ -163,42 +163,48 @@ export class FileStore implements StateStore {
    * lost alert, so history is not worth an fsync per monitor per run.
    */
   async addPoints(points: readonly SeriesPoint[], keepAfter: number): Promise<void> {
-    const files = new Map<string, { key: string; lines: string[] }>();
+    // One file per series and hour; a series' directory name is worked out once per run.
+    const series = new Map<string, { dir: string; files: Map<number, string[]> }>();
     for (const p of points) {
-      const file = join(this.seriesDir(p.key), `${Math.floor(p.at / BUCKET_MS)}.jsonl`);
-      let f = files.get(file);
-      if (!f) files.set(file, (f = { key: p.key, lines: [] }));
-      f.lines.push(JSON.stringify([p.at, p.item]));
+      let s = series.get(p.key);
+      if (!s) series.set(p.key, (s = { dir: this.seriesDir(p.key), files: new Map() }));
+      const bucket = Math.floor(p.at / BUCKET_MS);
+      const lines = s.files.get(bucket);
+      const line = JSON.stringify([p.at, p.item]);
+      if (lines) lines.push(line);
+      else s.files.set(bucket, [line]);
     }
     await this.ensureDir();
     const hour = Math.floor(keepAfter / BUCKET_MS);
     // Synchronous on purpose: a hundred small appends through the thread pool cost tens of
     // milliseconds in hand-offs, written in place they cost a few.
-    for (const [file, f] of files) {
-      const text = f.lines.join('\n') + '\n';
-      try {
+    for (const { dir, files } of series.values()) {
+      for (const [bucket, lines] of files) {
+        const file = `${dir}/${bucket}.jsonl`;
+        const text = lines.length === 1 ? `${lines[0]}\n` : `${lines.join('\n')}\n`;
         try {
-          appendFileSync(file, text);
+          try {
+            appendFileSync(file, text);
+          } catch (err) {
+            if (code(err) !== 'ENOENT') throw err;
+            mkdirSync(dir, { recursive: true });
+            appendFileSync(file, text);
+            // A directory made just now holds nothing to trim.
+            trimmedHour.set(dir, hour);
+          }
         } catch (err) {
-          if (code(err) !== 'ENOENT') throw err;
-          mkdirSync(this.seriesDir(f.key), { recursive: true });
-          appendFileSync(file, text);
-          // A directory made just now holds nothing to trim.
-          trimmedHour.set(this.seriesDir(f.key), hour);
+          throw fsError('write', file, err);
         }
-      } catch (err) {
-        throw fsError('write', file, err);
       }
     }
     // Whole hours only, and once an hour per series in a process: a warm instance pays a
     // directory listing per series per hour, not per run. Listed in place, like the appends;
     // only a series holding an hour at or before the cut goes on to be trimmed.
     const due: string[] = [];
-    for (const k of new Set(points.map((p) => p.key))) {
-      const dir = this.seriesDir(k);
+    for (const [key, { dir }] of series) {
       if ((trimmedHour.get(dir) ?? -1) >= hour) continue;
       const names = listSync(dir);
-      if (!names || bucketsIn(names).some((h) => h <= hour)) due.push(k);
+      if (!names || bucketsIn(names).some((h) => h <= hour)) due.push(key);
       else trimmedHour.set(dir, hour);
     }
     if (due.length) await this.trimPoints(due, keepAfter);
