@@ -32,9 +32,20 @@ interface Attempt {
   error?: Failure;
 }
 
+/** A target's host without IPv6 brackets, and whether it is an address (isIP), worked out once per target. */
+const hosts = new WeakMap<TcpTarget, { host: string; literal: number }>();
+function hostOf(t: TcpTarget): { host: string; literal: number } {
+  let h = hosts.get(t);
+  if (!h) {
+    const host = t.host.replace(/^\[|\]$/g, '');
+    hosts.set(t, (h = { host, literal: isIP(host) }));
+  }
+  return h;
+}
+
 function attempt(t: TcpTarget, signal: AbortSignal): Promise<Attempt> {
   return new Promise((resolve) => {
-    const host = t.host.replace(/^\[|\]$/g, '');
+    const { host, literal } = hostOf(t);
     const marks: LookupMarks = {};
     const t0 = now();
     let settled = false;
@@ -63,7 +74,6 @@ function attempt(t: TcpTarget, signal: AbortSignal): Promise<Attempt> {
     if (signal.aborted) return onAbort();
     stopWaiting = whenAborted(signal, onAbort);
     const via = t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal };
-    const literal = isIP(host);
     // net never looks an address up, and a dotted quad is what getpeername would say: an IP
     // target costs no lookup closure and no system call beyond the connect.
     socket = connect(literal ? { host, port: t.port } : { host, port: t.port, lookup: timedLookup(marks, via) as never });

@@ -8,16 +8,27 @@ import { takeSamples } from '../sampling';
 import { judge } from '../verdict';
 import type { RunContext } from '../context';
 
+/** One target per monitor, reused by its samples and a warm instance's next runs (the config is). */
+const targets = new WeakMap<TcpMonitor, TcpTarget>();
+function proberTarget(m: TcpMonitor): TcpTarget {
+  let target = targets.get(m);
+  if (!target) {
+    target = {
+      host: m.host,
+      port: m.port,
+      connectTimeoutMs: m.connectTimeoutMs,
+      attempts: m.attempts,
+      ...(m.dnsServers ? { dnsServers: m.dnsServers.flatMap((s) => parseDnsServer(s) ?? []) } : {}),
+    };
+    targets.set(m, target);
+  }
+  return target;
+}
+
 export async function runTcp(m: TcpMonitor, ctx: RunContext): Promise<ResultRecord> {
   const timestamp = new Date().toISOString();
   const started = performance.now();
-  const target: TcpTarget = {
-    host: m.host,
-    port: m.port,
-    connectTimeoutMs: m.connectTimeoutMs,
-    attempts: m.attempts,
-    ...(m.dnsServers ? { dnsServers: m.dnsServers.flatMap((s) => parseDnsServer(s) ?? []) } : {}),
-  };
+  const target = proberTarget(m);
   const { samples, cut } = await takeSamples(m.samples, m.intervalMs, ctx.signal, () => probeTcp(target, ctx.signal));
   const verdict = judge(
     samples.map((o) => ({
