@@ -92,8 +92,11 @@ export async function buildDists(
       const monitors = Array.from({ length: checks[kind] }, (_, i) =>
         kind === 'http' ? { name: `m${i}`, type: 'http', url, samples: 1 } : { name: `m${i}`, type: 'tcp', host: '127.0.0.1', port: target.tcpPort, samples: 1 },
       );
-      // What the build writes from a config with these monitors (the parsed config as JSON).
-      writeFileSync(join(out, 'monitors.json'), `${JSON.stringify({ concurrency, monitors }, null, 2)}\n`);
+      // What the build writes from a config with these monitors (the parsed config as JSON). The
+      // file store (history on, as by default) lives beside it, kept across the bench's runs like
+      // a machine's /tmp, not shared with anything else's.
+      const state = { type: 'file', path: join(out, 'state') };
+      writeFileSync(join(out, 'monitors.json'), `${JSON.stringify({ concurrency, state, monitors }, null, 2)}\n`);
       many[kind][concurrency] = out;
     }
   }

@@ -28,12 +28,14 @@ export interface Run {
   kind: Kind;
   concurrency: number;
   side: SideName;
-  /** Checks per second: first batch (fresh instance), second (warm). */
+  /** Checks per second: first batch (fresh instance), second (its next invocation), and the median of the last ones (an instance that has run for a while). */
   fresh: number;
   warm: number;
-  /** CPU ms per check of that side's processes (the exporter's with its driver's), fresh and warm. */
+  steady: number;
+  /** CPU ms per check of that side's processes (the exporter's with its driver's), the same three. */
   cpuFresh: number;
   cpuWarm: number;
+  cpuSteady: number;
   rssMb: number;
   /** The other tenants' share of the machine during this run (0..1), when known. */
   others?: number;
@@ -50,7 +52,13 @@ export interface ThroughputOptions {
   blackbox?: ReturnType<typeof findBlackbox>;
 }
 
-const BATCHES = 2;
+/**
+ * Invocations per process. V8 is still compiling the hot paths in the second (ours and node's
+ * own client alike: the bare loop's CPU per check halves again by the fourth), so the last
+ * STEADY are what an instance on a one-minute timer spends once it has run a few minutes.
+ */
+export const BATCHES = 6;
+const STEADY = 3;
 
 async function runSide(side: SideName, kind: Kind, concurrency: number, o: ThroughputOptions): Promise<Omit<Run, 'round' | 'kind' | 'concurrency' | 'side'>> {
   const n = o.checks[kind];
@@ -86,11 +94,14 @@ async function runSide(side: SideName, kind: Kind, concurrency: number, o: Throu
   // The exporter's CPU cannot be split by batch from /proc at this resolution: shared out by rate.
   const share = (i: number) => (extraCpuMs * (1 / report.batches[i]!.rate)) / report.batches.reduce((a, b) => a + 1 / b.rate, 0);
   const perCheck = (i: number) => (report.batches[i]!.cpuMs + share(i)) / n;
+  const last = Array.from({ length: STEADY }, (_, i) => BATCHES - STEADY + i);
   return {
     fresh: report.batches[0]!.rate,
     warm: report.batches[1]!.rate,
+    steady: median(last.map((i) => report.batches[i]!.rate)),
     cpuFresh: perCheck(0),
     cpuWarm: perCheck(1),
+    cpuSteady: median(last.map(perCheck)),
     rssMb,
     ...(others !== undefined ? { others } : {}),
   };
@@ -114,9 +125,18 @@ export async function measureThroughput(o: ThroughputOptions): Promise<Run[]> {
 export interface Ratios {
   kind: Kind;
   concurrency: number;
-  /** Per round: ours / bare and ours / blackbox, fresh and warm. */
-  perRound: { round: number; bareFresh: number; bareWarm: number; bbFresh?: number; bbWarm?: number; others: (number | undefined)[] }[];
-  median: { bareFresh: number; bareWarm: number; bbFresh?: number; bbWarm?: number };
+  /** Per round: ours / bare and ours / blackbox, fresh, warm and steady. */
+  perRound: {
+    round: number;
+    bareFresh: number;
+    bareWarm: number;
+    bareSteady: number;
+    bbFresh?: number;
+    bbWarm?: number;
+    bbSteady?: number;
+    others: (number | undefined)[];
+  }[];
+  median: { bareFresh: number; bareWarm: number; bareSteady: number; bbFresh?: number; bbWarm?: number; bbSteady?: number };
 }
 
 export function ratios(runs: Run[], kind: Kind, concurrency: number): Ratios {
@@ -130,7 +150,8 @@ export function ratios(runs: Run[], kind: Kind, concurrency: number): Ratios {
       round,
       bareFresh: ours.fresh / bare.fresh,
       bareWarm: ours.warm / bare.warm,
-      ...(bb ? { bbFresh: ours.fresh / bb.fresh, bbWarm: ours.warm / bb.warm } : {}),
+      bareSteady: ours.steady / bare.steady,
+      ...(bb ? { bbFresh: ours.fresh / bb.fresh, bbWarm: ours.warm / bb.warm, bbSteady: ours.steady / bb.steady } : {}),
       others: [ours.others, bare.others, bb?.others],
     };
   });
@@ -145,7 +166,8 @@ export function ratios(runs: Run[], kind: Kind, concurrency: number): Ratios {
     median: {
       bareFresh: med((r) => r.bareFresh)!,
       bareWarm: med((r) => r.bareWarm)!,
-      ...(perRound[0]?.bbFresh !== undefined ? { bbFresh: med((r) => r.bbFresh), bbWarm: med((r) => r.bbWarm) } : {}),
+      bareSteady: med((r) => r.bareSteady)!,
+      ...(perRound[0]?.bbFresh !== undefined ? { bbFresh: med((r) => r.bbFresh), bbWarm: med((r) => r.bbWarm), bbSteady: med((r) => r.bbSteady) } : {}),
     },
   };
 }
