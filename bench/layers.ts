@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { BUNDLE_OPTIONS } from '../scripts/build';
 import { median, runNodeChild, say } from './util';
 import type { Kind } from './throughput';
+import type { MemoryCgroup } from './cgroup';
 
 export const LAYERS = ['bare', 'probe', 'run', 'handler, history off', 'handler'] as const;
 export type Layer = (typeof LAYERS)[number];
@@ -49,16 +50,17 @@ export function measureLayers(o: {
   child: string;
   dist: string;
   distNoHistory: string;
+  cgroup?: MemoryCgroup;
 }): LayerFigures {
   const { kind, concurrency, checks, batches } = o;
   const args = [kind, String(o.port), String(checks), String(concurrency), String(batches)];
+  const opts = { timeoutMs: 300_000, cgroup: o.cgroup };
   const run: Record<Layer, () => { batches: { cpuMs: number }[] }> = {
-    bare: () => runNodeChild([join(__dirname, 'child-bare.js'), ...args], { timeoutMs: 300_000 }),
-    probe: () => runNodeChild([o.child, 'probe', ...args], { timeoutMs: 300_000 }),
-    run: () => runNodeChild([o.child, 'run', ...args], { timeoutMs: 300_000 }),
-    'handler, history off': () =>
-      runNodeChild([join(__dirname, 'child-throughput.js'), o.distNoHistory, String(batches)], { cwd: o.distNoHistory, timeoutMs: 300_000 }),
-    handler: () => runNodeChild([join(__dirname, 'child-throughput.js'), o.dist, String(batches)], { cwd: o.dist, timeoutMs: 300_000 }),
+    bare: () => runNodeChild([join(__dirname, 'child-bare.js'), ...args], opts),
+    probe: () => runNodeChild([o.child, 'probe', ...args], opts),
+    run: () => runNodeChild([o.child, 'run', ...args], opts),
+    'handler, history off': () => runNodeChild([join(__dirname, 'child-throughput.js'), o.distNoHistory, String(batches)], { ...opts, cwd: o.distNoHistory }),
+    handler: () => runNodeChild([join(__dirname, 'child-throughput.js'), o.dist, String(batches)], { ...opts, cwd: o.dist }),
   };
   const seen = Object.fromEntries(LAYERS.map((l) => [l, [] as number[][]])) as Record<Layer, number[][]>;
   for (let round = 0; round < o.rounds; round++) {

@@ -22,6 +22,7 @@ import { freshStateDirs, measureCold, type ColdResult } from './cold';
 import { findBlackbox, startBlackbox } from './blackbox';
 import { BATCHES, measureThroughput, ratios, sideMedian, type Kind, type Run } from './throughput';
 import { buildLayersChild, LAYERS, measureLayers, withoutHistory, type LayerFigures } from './layers';
+import { memoryCgroup } from './cgroup';
 import { BODY_MS, HEADER_MS, measureTiming } from './timing';
 import { kib, median, ms, percentile, say, type Row } from './util';
 
@@ -90,6 +91,9 @@ async function main() {
   let runs: Run[] = [];
   let layers: LayerFigures[] = [];
   let peer: string | undefined;
+  // Ours and the bare loop run under a 128 MB function's memory limit when one can be made.
+  const cgroup = memoryCgroup();
+  const where = cgroup ? `in ${cgroup.label}` : 'unconstrained (no memory cgroup could be made: run as root for one)';
   try {
     // 1. Bundles.
     say('building dist/ variants (ours x3, BASELINE with tencentcloud-sdk-nodejs)');
@@ -136,7 +140,7 @@ async function main() {
     // 4 + 5. Throughput beside the peer, peak RSS, SCF cost.
     const bbFound = findBlackbox();
     peer = bbFound ? `blackbox_exporter ${bbFound.version}` : undefined;
-    say(`throughput: http ${CHECKS.http} / tcp ${CHECKS.tcp} checks at ${CONCURRENCIES.join(' and ')}, ${THROUGHPUT_ROUNDS} rotating rounds; ${peer ?? 'blackbox_exporter not installed: no peer'}`);
+    say(`throughput: http ${CHECKS.http} / tcp ${CHECKS.tcp} checks at ${CONCURRENCIES.join(' and ')}, ${THROUGHPUT_ROUNDS} rotating rounds; ${peer ?? 'blackbox_exporter not installed: no peer'}; ours and bare ${where}`);
     runs = await measureThroughput({
       kinds: ['http', 'tcp'],
       concurrencies: CONCURRENCIES,
@@ -144,6 +148,7 @@ async function main() {
       checks: CHECKS,
       dists: dists.many,
       target,
+      cgroup,
       ...(bbFound ? { blackbox: bbFound } : {}),
     });
     for (const kind of ['http', 'tcp'] as Kind[]) {
@@ -189,7 +194,7 @@ async function main() {
         measured: `${rssOurs.toFixed(1)} MB`,
         budget: upTo(BUDGET.rssMb, 'MB'),
         over: rssOurs > BUDGET.rssMb,
-        note: `the bundle's child, maxRSS over require + 2 runs; bare http.get loop ${sideMedian(runs, 'http', 50, 'bare', (x) => x.rssMb)!.toFixed(1)} MB${rssBb !== undefined ? `; blackbox_exporter (VmHWM) ${rssBb.toFixed(1)} MB` : ''}`,
+        note: `the bundle's child, maxRSS over require + ${BATCHES} runs; bare http.get loop ${sideMedian(runs, 'http', 50, 'bare', (x) => x.rssMb)!.toFixed(1)} MB${rssBb !== undefined ? `; blackbox_exporter (VmHWM) ${rssBb.toFixed(1)} MB` : ''}`,
       },
       {
         what: 'SCF cost at 128 MB',
@@ -214,6 +219,7 @@ async function main() {
           child,
           dist,
           distNoHistory: withoutHistory(dist),
+          cgroup,
         }),
       );
     }
@@ -257,6 +263,11 @@ async function main() {
       },
     );
   } finally {
+    try {
+      cgroup?.remove();
+    } catch {
+      // A child still in it (a timed-out run): left for the system to clear.
+    }
     target.stop();
     certs.cleanup();
     states.cleanup();
@@ -271,6 +282,8 @@ async function main() {
     `1-minute load average: ${loadBefore.toFixed(2)} at the start, ${loadavg()[0]!.toFixed(2)} at the end (on ${cpu.length} cores, anything else running inflates these figures).`,
     '',
     table(rows),
+    '',
+    `Ours (the bundle and the layers) and the bare loop ran ${where}; blackbox_exporter and everything else outside it.`,
     '',
     '## Where the CPU of a check goes',
     '',
@@ -346,7 +359,7 @@ function roundsTable(runs: Run[], withPeer: boolean): string {
 
 const NOTES = `- **Bundles**: built by \`buildAll\` (scripts/build.ts) into a temporary dist/; sizes of every function bundle and every dist/lazy file. BASELINE is the same statusCheck entry plus \`import 'tencentcloud-sdk-nodejs'\` (the whole SDK), built by esbuild with scripts/build.ts's options (bundle, node20, cjs, minify, \`__SCF_BUNDLE__\` true, the same lazy externals) and put beside the same monitors.json.
 - **Cold require / cold invoke**: ${COLD_RUNS} fresh \`node\` processes per variant (after one untimed process each), variants interleaved. Each process times with hrtime, inside itself, the \`require\` of statusCheck.js, then require + one \`main_handler\` call (timer event) that checks one loopback target (another process, answering at once) with 1 sample; node's own boot is not counted. Require and invoke figures come from the same processes. Every run is checked to be healthy with no alert and no delivery; "dist/lazy loaded" lists what any of the processes had in \`require.cache\` from dist/lazy afterwards. (b) has three channels on loopback ports nothing listens on (never contacted, since nothing is sent) and a file state store: with channels configured, alerting runs even when healthy, so the run reads (and, on an empty store, writes) the incident state.
-- **Checks per second**: ${THROUGHPUT_ROUNDS} rounds; each round runs every side once per kind and concurrency (${CONCURRENCIES.join(' and ')}), starting with a different side each round, against the same loopback targets (bench/target-server.js, a process of its own: an HTTP server answering \`ok\` at once, a TCP port that accepts and closes). **ours**: a fresh \`node\` process requires the statusCheck bundle, whose monitors.json holds ${CHECKS.http} http (or ${CHECKS.tcp} tcp) monitors with \`samples: 1\` and that \`concurrency\`, and calls \`main_handler\` ${BATCHES} times: the first call is a fresh instance's invocation (**fresh**), the second its next one (**warm**), and the median of the last three what an instance that has run for a few minutes spends (**steady**: V8 is still compiling the hot paths in the second call, in node's own client too, whose CPU per check halves again by the fourth). The monitors' file store (history on, as by default) is a directory beside the bundle, kept across the bench's runs. **bare**: a fresh process runs ${BATCHES} batches of the same number of bare \`http.get({agent:false})\` (body read to the end) or \`net.connect\` (destroyed on connect), the same number at a time. **blackbox** (when \`prometheus-blackbox-exporter\` or \`blackbox_exporter\` is on the PATH): a fresh exporter per run, listening on 127.0.0.1 only with a config the bench writes to a temporary directory (modules http_2xx and tcp_connect, ip4), driven by a node process through \`GET /probe\` on kept-alive connections as Prometheus would scrape it, every answer checked for \`probe_success 1\`; its ${BATCHES} batches give its fresh, warm and steady figures the same way. Ratios are taken within a round, and the table gives the medians of the per-round ratios. CPU per check is the side's user + system time in the batch (for blackbox, the exporter's /proc figure shared between the batches by their rates, plus its driver's). **Other tenants' CPU** is, for each run, the machine's busy time from /proc/stat minus what our processes used in it (the side's processes, the target server, the bench itself), as a share of the machine's capacity (2 cores = 100%): a run above about 10% was slowed by someone else's work. The bundle's stdout (one JSON line per result) goes to /dev/null. Peak RSS: \`process.resourceUsage().maxRSS\` of the bundle's and the bare loop's child; the exporter's VmHWM.
+- **Checks per second**: ${THROUGHPUT_ROUNDS} rounds; each round runs every side once per kind and concurrency (${CONCURRENCIES.join(' and ')}), starting with a different side each round, against the same loopback targets (bench/target-server.js, a process of its own: an HTTP server answering \`ok\` at once, a TCP port that accepts and closes). **ours**: a fresh \`node\` process requires the statusCheck bundle, whose monitors.json holds ${CHECKS.http} http (or ${CHECKS.tcp} tcp) monitors with \`samples: 1\` and that \`concurrency\`, and calls \`main_handler\` ${BATCHES} times: the first call is a fresh instance's invocation (**fresh**), the second its next one (**warm**), and the median of the last three what an instance that has run for a few minutes spends (**steady**: V8 is still compiling the hot paths in the second call, in node's own client too, whose CPU per check halves again by the fourth). The monitors' file store (history on, as by default) is a directory beside the bundle, kept across the bench's runs. **bare**: a fresh process runs ${BATCHES} batches of the same number of bare \`http.get({agent:false})\` (body read to the end) or \`net.connect\` (destroyed on connect), the same number at a time. **blackbox** (when \`prometheus-blackbox-exporter\` or \`blackbox_exporter\` is on the PATH): a fresh exporter per run, listening on 127.0.0.1 only with a config the bench writes to a temporary directory (modules http_2xx and tcp_connect, ip4), driven by a node process through \`GET /probe\` on kept-alive connections as Prometheus would scrape it, every answer checked for \`probe_success 1\`; its ${BATCHES} batches give its fresh, warm and steady figures the same way. Ratios are taken within a round, and the table gives the medians of the per-round ratios. CPU per check is the side's user + system time in the batch (for blackbox, the exporter's /proc figure shared between the batches by their rates, plus its driver's). **Other tenants' CPU** is, for each run, the machine's busy time from /proc/stat minus what our processes used in it (the side's processes, the target server, the bench itself), as a share of the machine's capacity (2 cores = 100%): a run above about 10% was slowed by someone else's work. The bundle's stdout (one JSON line per result) goes to /dev/null. When the bench runs as root where a memory cgroup can be made (bench/cgroup.ts), the bundle's and the bare loop's processes (and the layers' below) run in one of 128 MB without swap, as a 128 MB function does: node sizes V8's heap from that limit (in it the young generation stays at 2 MB), so CPU per check and peak RSS are the constrained ones; the line above the tables says where they ran. Peak RSS: \`process.resourceUsage().maxRSS\` of the bundle's and the bare loop's child; the exporter's VmHWM.
 - **Where the CPU goes**: ${LAYER_ROUNDS} rounds per kind at concurrency ${LAYER_CONCURRENCY}, each running every layer once in a fresh process (${BATCHES} batches, order rotated each round): **bare** as above; **probe**, probeHttp / probeTcp alone on a target the http / tcp monitor would make from the schema's defaults, and **run**, the monitor type's run (prober, sampling, verdict, record) with its record serialized into a log line on stdout as the handler does, both from bench/child-layers.ts built by esbuild with the bundle's options; **handler, history off**, the statusCheck bundle with \`history: { enabled: false }\`; **handler**, the bundle as the throughput rounds run it. Each cell is the median over rounds of that batch's CPU per check.
 - **SCF cost**: 0.125 GB x seconds per 1,000 checks at the median steady rate (http, concurrency 50), i.e. GB-seconds billed for 1,000 checks by a 128 MB function, ignoring the per-invocation minimum and cold starts.
 - **Timing accuracy**: ${TIMING_SAMPLES} sequential \`probeHttp\` samples (and as many blackbox_exporter probes, when installed, whose \`probe_http_duration_seconds\` phases \"processing\" and \"transfer\" are compared the same way) (from source, in the bench process, after one untimed sample) against bench/timing-server.js in another process, which holds the response headers ${HEADER_MS} ms, sends them alone (\`flushHeaders\`), holds the body ${BODY_MS} ms more, and records with hrtime what it actually did: header delay = request parsed ('request' event) -> headers handed to the kernel; body delay = headers handed to the kernel -> body handed to the kernel (\`res.end\` returned); the bench reads these from \`/timings\` afterwards. In lib/probes/http.ts \`ttfbMs\` = first 'data' event on the socket after connect (or the 'response' event, if earlier) minus the later of the request's 'finish' event (request handed to the socket) and connect/secureConnect; \`downloadMs\` = the end of the exchange (the response's 'end', or the decoder's 'end' for a compressed body) minus that first byte. So ttfbMs brackets the server's header delay plus one loopback round trip and the client's event-loop latency, and downloadMs brackets the gap between the header bytes and the last body byte; the error is the median of |client - server| over the pairs.

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { startBlackbox, type findBlackbox } from './blackbox';
 import { cpuSpan, peakRssMb, processCpuMs } from './procstat';
 import { median, runNodeChild, say } from './util';
+import type { MemoryCgroup } from './cgroup';
 
 interface ChildReport {
   batches: { rate: number; cpuMs: number }[];
@@ -50,6 +51,8 @@ export interface ThroughputOptions {
   dists: Record<Kind, Record<number, string>>;
   target: { pid: number; port: number; tcpPort: number };
   blackbox?: ReturnType<typeof findBlackbox>;
+  /** Where ours and the bare loop run: a 128 MB memory cgroup, as a 128 MB function does, when the bench could make one. */
+  cgroup?: MemoryCgroup;
 }
 
 /**
@@ -69,11 +72,14 @@ async function runSide(side: SideName, kind: Kind, concurrency: number, o: Throu
   let rssMb: number;
   if (side === 'ours') {
     const dist = o.dists[kind][concurrency]!;
-    report = runNodeChild<ChildReport>([join(__dirname, 'child-throughput.js'), dist, String(BATCHES)], { cwd: dist, timeoutMs: 300_000 });
+    report = runNodeChild<ChildReport>([join(__dirname, 'child-throughput.js'), dist, String(BATCHES)], { cwd: dist, timeoutMs: 300_000, cgroup: o.cgroup });
     rssMb = report.maxRssKb / 1024;
   } else if (side === 'bare') {
     const port = kind === 'http' ? o.target.port : o.target.tcpPort;
-    report = runNodeChild<ChildReport>([join(__dirname, 'child-bare.js'), kind, String(port), String(n), String(concurrency), String(BATCHES)], { timeoutMs: 300_000 });
+    report = runNodeChild<ChildReport>([join(__dirname, 'child-bare.js'), kind, String(port), String(n), String(concurrency), String(BATCHES)], {
+      timeoutMs: 300_000,
+      cgroup: o.cgroup,
+    });
     rssMb = report.maxRssKb / 1024;
   } else {
     const bb = await startBlackbox(o.blackbox!);

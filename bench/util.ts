@@ -1,5 +1,6 @@
 /** Small helpers the bench sections share: order statistics, formatting, result rows, children. */
 import { spawnSync } from 'node:child_process';
+import { inCgroup, type MemoryCgroup } from './cgroup';
 
 /** One line of the results table. `over` marks a figure past its budget; the bench never fails on it. */
 export interface Row {
@@ -36,8 +37,9 @@ export const say = (s: string) => process.stderr.write(`bench: ${s}\n`);
  * fd 3 because the function bundle logs every result record to stdout (ignored here, as CLS
  * would take it) and stderr is kept for their errors.
  */
-export function runNodeChild<T>(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): T {
-  const r = spawnSync(process.execPath, args, {
+export function runNodeChild<T>(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; cgroup?: MemoryCgroup } = {}): T {
+  const run = inCgroup(opts.cgroup, args);
+  const r = spawnSync(run.command, run.args, {
     cwd: opts.cwd,
     env: opts.env ?? childEnv(),
     encoding: 'utf8',
