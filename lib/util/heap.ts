@@ -1,10 +1,12 @@
 /**
- * V8's young generation: left to grow, or kept at the size it starts with. Left to itself it
- * grows to two 16 MB semi-spaces as soon as a run holds a few thousand records, and stays
- * there: 30 MB of a 128 MB function spent on space for short-lived objects (bench/memory.md).
- * Kept small, every check pays for more frequent minor collections: about a tenth of the CPU
- * of a 1,000-monitor run (bench/results.md). So it is kept small only when the run's expected
- * peak would not leave room for the growth.
+ * V8's young generation: left to grow, or kept at the size it starts with. Where node runs
+ * with no memory limit it sizes V8 from the machine's memory, and the young generation grows
+ * to two 16 MB semi-spaces as soon as a run holds a few thousand records, and stays there:
+ * 30 MB spent on space for short-lived objects (bench/memory.md). Kept small, every check pays
+ * for more frequent minor collections: about a tenth of the CPU of a 1,000-monitor run. So it
+ * is kept small only when the run's expected peak would not leave room for the growth.
+ * Under a memory limit node reads (a 128 MB cgroup, as a container gets) it sizes V8 from that
+ * limit instead, and the young generation stays at 2 MB whatever this says (bench/cgroup.ts).
  */
 import { setFlagsFromString } from 'node:v8';
 
