@@ -200,42 +200,279 @@ function serverName(host: string, hostHeader: string | undefined): string | unde
   return isIP(name) ? undefined : name;
 }
 
+/**
+ * One request and its answer. The state is an object and the listeners are the functions
+ * below, shared by every exchange, finding theirs on the emitter: a closure per listener and
+ * timer (twenty of them per check) cost more under a 128 MB function's 2 MB young generation
+ * than anything else the prober adds to node's client (bench/results.md).
+ */
+const EXCHANGE = Symbol('exchange');
+type Carrier = { [EXCHANGE]?: Exchange };
+const ofEmitter = (e: unknown): Exchange => (e as Carrier)[EXCHANGE]!;
+
+class Exchange {
+  readonly hop: Hop;
+  readonly m: Hop['marks'];
+  phase: Phase = 'connect';
+  settled = false;
+  /** The whole body arrived and nothing failed: no need to tear the connection down. */
+  complete = false;
+  connectTimer: NodeJS.Timeout | undefined;
+  readTimer: NodeJS.Timeout | undefined;
+  decoder: ReturnType<typeof decoderFor>;
+  releaseBrotli: (() => void) | undefined;
+  stopWaiting: (() => void) | undefined;
+  request!: http.ClientRequest;
+  res: http.IncomingMessage | undefined;
+  socket: Socket | undefined;
+  connectOpts!: TcpNetConnectOpts & TlsConnectOptions;
+  kept = 0;
+  rawBytes = 0;
+  keep: number;
+
+  constructor(
+    readonly req: HopRequest,
+    readonly t: HttpTarget,
+    readonly parts: RequestParts,
+    private readonly resolve: (hop: Hop) => void,
+  ) {
+    this.hop = { t0: now(), secure: parts.secure, marks: {}, bodyBytes: 0, bodyTruncated: false };
+    this.m = this.hop.marks;
+    this.keep = t.keepBody ? Infinity : HEAD_BYTES;
+  }
+
+  addr(): string {
+    const { host, port } = this.parts;
+    return this.hop.remoteAddress ? `${this.hop.remoteAddress}:${port}` : `${host}:${port}`;
+  }
+
+  finish(error?: Failure): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.m.end ??= now();
+    if (error) this.hop.error = error;
+    clearTimeout(this.connectTimer);
+    clearTimeout(this.readTimer);
+    this.stopWaiting?.();
+    this.decoder?.destroy();
+    this.releaseBrotli?.();
+    // A complete answer leaves the socket to node, which ends it gracefully (the request says
+    // Connection: close); tearing it down here costs several times more per check.
+    if (!this.complete) this.request.destroy();
+    this.resolve(this.hop);
+  }
+
+  /** Connected (and through TLS): the read timeout starts. */
+  ready(): void {
+    clearTimeout(this.connectTimer);
+    this.phase = 'response';
+    this.readTimer = setTimeout(onReadTimeout, this.t.readTimeoutMs, this);
+  }
+
+  /** A body chunk, decoded: counted against the limit, and its head kept. */
+  take(chunk: Buffer): void {
+    if (this.settled) return;
+    const hop = this.hop;
+    const room = this.t.maxBodyBytes - hop.bodyBytes;
+    const part = chunk.length > room ? chunk.subarray(0, Math.max(room, 0)) : chunk;
+    hop.bodyBytes += part.length;
+    if (this.kept < this.keep) {
+      hop.chunks!.push(part.length > this.keep - this.kept ? part.subarray(0, this.keep - this.kept) : part);
+      this.kept += part.length;
+    }
+    if (chunk.length > room) {
+      // Past the read limit: stop reading. Not a failure in itself (bodyTruncated).
+      hop.bodyTruncated = true;
+      this.finish();
+    }
+  }
+
+  readBody(res: http.IncomingMessage, encoding: string | undefined): void {
+    const decoder = (this.decoder = decoderFor(encoding));
+    if (decoder) {
+      (decoder as Carrier)[EXCHANGE] = this;
+      decoder.on('data', onDecoded);
+      decoder.on('end', onDecoderEnd);
+      decoder.on('error', onDecoderError);
+    }
+    res.on('data', onBodyData);
+    res.on('end', onBodyEnd);
+    res.on('error', onBodyError);
+    res.on('close', onBodyClose);
+  }
+
+  midBody(): Failure {
+    const length = this.res?.headers['content-length'];
+    return {
+      code: 'CONNECTION_RESET',
+      message: `${this.addr()} closed the connection mid-body after ${this.rawBytes} bytes${length ? ` of ${length}` : ''}`,
+    };
+  }
+}
+
+function onConnectTimeout(x: Exchange): void {
+  const { m, t } = x;
+  if (m.lookupStart !== undefined && m.lookupEnd === undefined) {
+    x.finish({ code: 'DNS_ERROR', message: `resolving ${x.parts.host} did not finish within ${t.connectTimeoutMs} ms` });
+  } else if (m.connect === undefined) {
+    x.finish({ code: 'CONNECT_TIMEOUT', message: `no TCP connection to ${x.addr()} within ${t.connectTimeoutMs} ms` });
+  } else {
+    x.finish({ code: 'CONNECT_TIMEOUT', message: `TLS handshake with ${x.addr()} did not finish within ${t.connectTimeoutMs} ms` });
+  }
+}
+
+function onReadTimeout(x: Exchange): void {
+  const what =
+    x.hop.statusCode === undefined
+      ? `no response from ${x.addr()} within ${x.t.readTimeoutMs} ms of sending the request`
+      : `body from ${x.addr()} not complete within ${x.t.readTimeoutMs} ms (${x.hop.bodyBytes} bytes received)`;
+  x.finish({ code: 'READ_TIMEOUT', message: what });
+}
+
+/**
+ * The socket is ours, handed to the request through createConnection: no per-request Agent
+ * (what `agent: false` builds, with its maps, listeners and option copies), and our phase
+ * listeners sit on the socket from its first event. Node passes this the request's options.
+ */
+function createConnection(options: http.RequestOptions): Socket {
+  const x = ofEmitter(options);
+  const sock = (x.socket = x.parts.secure ? tlsConnect(x.connectOpts) : netConnect(x.connectOpts));
+  (sock as Carrier)[EXCHANGE] = x;
+  sock.once('connect', onSocketConnect);
+  if (x.parts.secure) sock.once('secureConnect', onSecureConnect);
+  // Before the http client's own 'data' listener, which it adds once the socket is its.
+  sock.prependListener('data', onSocketData);
+  return sock;
+}
+
+function onSocketConnect(this: Socket): void {
+  const x = ofEmitter(this);
+  x.m.connect = now();
+  // A dotted quad is what getpeername would say (a system call per check saved); names and
+  // IPv6 forms are asked for the address actually connected.
+  x.hop.remoteAddress = x.parts.literal === 4 ? x.parts.host : this.remoteAddress;
+  if (x.parts.secure) x.phase = 'tls';
+  else x.ready();
+}
+
+function onSecureConnect(this: TLSSocket): void {
+  const x = ofEmitter(this);
+  x.m.secure = now();
+  const cert = this.getPeerCertificate();
+  if (cert?.valid_to) {
+    const validTo = new Date(cert.valid_to);
+    x.hop.cert = {
+      host: x.parts.host,
+      validTo: validTo.toISOString(),
+      daysLeft: Math.round(((validTo.getTime() - Date.now()) / 86_400_000) * 10) / 10,
+    };
+  }
+  x.ready();
+}
+
+function onSocketData(this: Socket): void {
+  const x = ofEmitter(this);
+  if (x.m.connect === undefined) return;
+  if (x.parts.secure && x.m.secure === undefined) return;
+  x.m.firstByte = now();
+  this.removeListener('data', onSocketData);
+}
+
+function onRequestFinish(this: http.ClientRequest): void {
+  ofEmitter(this).m.wrote = now();
+}
+
+function onRequestError(this: http.ClientRequest, err: NodeJS.ErrnoException): void {
+  const x = ofEmitter(this);
+  if (x.settled) return;
+  const p: Phase = x.m.lookupStart !== undefined && x.m.lookupEnd === undefined ? 'dns' : x.phase;
+  x.finish(classifyError(err, p, x.parts.host, x.addr()));
+}
+
+function onResponse(this: http.ClientRequest, res: http.IncomingMessage): void {
+  const x = ofEmitter(this);
+  const { hop, t } = x;
+  x.m.firstByte ??= now();
+  hop.statusCode = res.statusCode;
+  x.phase = 'body';
+  const location = res.headers.location;
+  if (t.followRedirects && REDIRECTS.has(res.statusCode ?? 0) && location) {
+    hop.location = location;
+    x.finish();
+    return;
+  }
+  x.res = res;
+  (res as Carrier)[EXCHANGE] = x;
+  hop.charset = /charset=["']?([\w-]+)/i.exec(res.headers['content-type'] ?? '')?.[1];
+  hop.chunks = [];
+  const encoding = x.req.method === 'HEAD' ? undefined : res.headers['content-encoding'];
+  if (isBrotli(encoding)) {
+    // Unread until a decoder may be made: the socket's flow control holds the rest back.
+    const gone = () => {
+      if (!res.complete) x.finish({ code: 'CONNECTION_RESET', message: `${x.addr()} closed the connection while its br body waited to be decoded` });
+    };
+    res.once('close', gone);
+    res.once('error', gone);
+    x.releaseBrotli = acquireBrotliSlot(() => {
+      res.off('close', gone);
+      res.off('error', gone);
+      if (!x.settled) x.readBody(res, encoding);
+    });
+    if (x.settled) x.releaseBrotli();
+  } else x.readBody(res, encoding);
+}
+
+function onBodyData(this: http.IncomingMessage, chunk: Buffer): void {
+  const x = ofEmitter(this);
+  x.rawBytes += chunk.length;
+  if (x.decoder) {
+    // The limit counts decoded bytes; compressed input that still has not produced them after
+    // twice the limit (plus gzip's framing) is cut as well.
+    if (x.rawBytes > 2 * x.t.maxBodyBytes + 65_536) {
+      x.hop.bodyTruncated = true;
+      x.finish();
+    } else x.decoder.write(chunk);
+  } else x.take(chunk);
+}
+
+function onBodyEnd(this: http.IncomingMessage): void {
+  const x = ofEmitter(this);
+  x.complete = !x.hop.bodyTruncated;
+  // An empty body labelled gzip (a 204, a 304) has nothing to decode.
+  if (x.decoder && x.rawBytes > 0) x.decoder.end();
+  else x.finish();
+}
+
+function onBodyError(this: http.IncomingMessage): void {
+  const x = ofEmitter(this);
+  x.finish(x.midBody());
+}
+
+function onBodyClose(this: http.IncomingMessage): void {
+  if (!this.complete) {
+    const x = ofEmitter(this);
+    x.finish(x.midBody());
+  }
+}
+
+function onDecoded(this: zlib.Gunzip, chunk: Buffer): void {
+  ofEmitter(this).take(chunk);
+}
+
+function onDecoderEnd(this: zlib.Gunzip): void {
+  ofEmitter(this).finish();
+}
+
+function onDecoderError(this: zlib.Gunzip, err: NodeJS.ErrnoException): void {
+  const x = ofEmitter(this);
+  x.finish({ code: 'PROTOCOL_ERROR', message: `${x.addr()} sent a body that does not decode as ${x.res?.headers['content-encoding']}: ${err.message}` });
+}
+
 function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<Hop> {
   return new Promise((resolve) => {
-    const { host, secure, port, literal, path, auth, servername } = partsOf(req);
-    const hop: Hop = { t0: now(), secure, marks: {}, bodyBytes: 0, bodyTruncated: false };
-    const m = hop.marks;
-    let phase: Phase = 'connect';
-    let settled = false;
-    let readTimer: NodeJS.Timeout | undefined;
-    let decoder: ReturnType<typeof decoderFor>;
-    let releaseBrotli: (() => void) | undefined;
-    /** The whole body arrived and nothing failed: no need to tear the connection down. */
-    let complete = false;
-    let stopWaiting = () => {};
-    const addr = () => (hop.remoteAddress ? `${hop.remoteAddress}:${port}` : `${host}:${port}`);
-
-    const finish = (error?: Failure) => {
-      if (settled) return;
-      settled = true;
-      m.end ??= now();
-      if (error) hop.error = error;
-      clearTimeout(connectTimer);
-      clearTimeout(readTimer);
-      stopWaiting();
-      decoder?.destroy();
-      releaseBrotli?.();
-      // A complete answer leaves the socket to node, which ends it gracefully (the request says
-      // Connection: close); tearing it down here costs several times more per check.
-      if (!complete) request.destroy();
-      resolve(hop);
-    };
-    const onAbort = () => finish({ code: 'DEADLINE', message: 'stopped at the function deadline' });
-
-    // The socket is ours, handed to the request through createConnection: no per-request
-    // Agent (what `agent: false` builds, with its maps, listeners and option copies), and our
-    // phase listeners sit on the socket from its first event.
-    let socket: Socket | undefined;
+    const parts = partsOf(req);
+    const { host, secure, port, literal, path, auth, servername } = parts;
+    const x = new Exchange(req, t, parts, resolve);
     const connectOpts: TcpNetConnectOpts & TlsConnectOptions = {
       host,
       port,
@@ -243,13 +480,14 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       noDelay: true,
     };
     // net never looks an address up, so an IP needs no lookup of ours.
-    if (!literal) connectOpts.lookup = timedLookup(m, t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal }) as never;
+    if (!literal) connectOpts.lookup = timedLookup(x.m, t.dnsServers && { servers: t.dnsServers, withinMs: t.connectTimeoutMs, signal }) as never;
     if (secure) {
       if (servername) connectOpts.servername = servername;
       connectOpts.rejectUnauthorized = !t.insecure; // insecure: the monitor opted out of verification
       if (t.ca) connectOpts.secureContext = contextWithCa(t.ca);
     }
-    const options: http.RequestOptions = {
+    x.connectOpts = connectOpts;
+    const options: http.RequestOptions & Carrier = {
       hostname: host,
       port,
       // Without an Agent node would put the port in every Host header.
@@ -257,163 +495,19 @@ function exchange(req: HopRequest, t: HttpTarget, signal: AbortSignal): Promise<
       path,
       method: req.method,
       headers: req.headers,
-      createConnection: () => (socket = secure ? tlsConnect(connectOpts) : netConnect(connectOpts)),
+      createConnection,
+      [EXCHANGE]: x,
     };
     if (auth) options.auth = auth;
-    const request = (secure ? https : http).request(options);
-
-    const connectTimer = setTimeout(() => {
-      if (m.lookupStart !== undefined && m.lookupEnd === undefined) {
-        finish({ code: 'DNS_ERROR', message: `resolving ${host} did not finish within ${t.connectTimeoutMs} ms` });
-      } else if (m.connect === undefined) {
-        finish({ code: 'CONNECT_TIMEOUT', message: `no TCP connection to ${addr()} within ${t.connectTimeoutMs} ms` });
-      } else {
-        finish({ code: 'CONNECT_TIMEOUT', message: `TLS handshake with ${addr()} did not finish within ${t.connectTimeoutMs} ms` });
-      }
-    }, t.connectTimeoutMs);
-
-    const ready = () => {
-      clearTimeout(connectTimer);
-      phase = 'response';
-      readTimer = setTimeout(() => {
-        const what =
-          hop.statusCode === undefined
-            ? `no response from ${addr()} within ${t.readTimeoutMs} ms of sending the request`
-            : `body from ${addr()} not complete within ${t.readTimeoutMs} ms (${hop.bodyBytes} bytes received)`;
-        finish({ code: 'READ_TIMEOUT', message: what });
-      }, t.readTimeoutMs);
-    };
-
-    if (socket) {
-      const sock = socket;
-      sock.once('connect', () => {
-        m.connect = now();
-        // A dotted quad is what getpeername would say (a system call per check saved); names
-        // and IPv6 forms are asked for the address actually connected.
-        hop.remoteAddress = literal === 4 ? host : sock.remoteAddress;
-        if (secure) phase = 'tls';
-        else ready();
-      });
-      if (secure) {
-        sock.once('secureConnect', () => {
-          m.secure = now();
-          const cert = (sock as TLSSocket).getPeerCertificate();
-          if (cert?.valid_to) {
-            const validTo = new Date(cert.valid_to);
-            hop.cert = {
-              host,
-              validTo: validTo.toISOString(),
-              daysLeft: Math.round(((validTo.getTime() - Date.now()) / 86_400_000) * 10) / 10,
-            };
-          }
-          ready();
-        });
-      }
-      // Before the http client's own 'data' listener, which it adds once the socket is its.
-      const onData = () => {
-        if (m.connect === undefined) return;
-        if (secure && m.secure === undefined) return;
-        m.firstByte = now();
-        sock.removeListener('data', onData);
-      };
-      sock.prependListener('data', onData);
-    }
-
-    request.on('finish', () => {
-      m.wrote = now();
-    });
-
-    request.on('error', (err: NodeJS.ErrnoException) => {
-      if (settled) return;
-      const p: Phase = m.lookupStart !== undefined && m.lookupEnd === undefined ? 'dns' : phase;
-      finish(classifyError(err, p, host, addr()));
-    });
-
-    request.on('response', (res: http.IncomingMessage) => {
-      m.firstByte ??= now();
-      hop.statusCode = res.statusCode;
-      phase = 'body';
-      const location = res.headers.location;
-      if (t.followRedirects && REDIRECTS.has(res.statusCode ?? 0) && location) {
-        hop.location = location;
-        finish();
-        return;
-      }
-      hop.charset = /charset=["']?([\w-]+)/i.exec(res.headers['content-type'] ?? '')?.[1];
-      hop.chunks = [];
-      const encoding = req.method === 'HEAD' ? undefined : res.headers['content-encoding'];
-      if (isBrotli(encoding)) {
-        // Unread until a decoder may be made: the socket's flow control holds the rest back.
-        const gone = () => {
-          if (!res.complete) finish({ code: 'CONNECTION_RESET', message: `${addr()} closed the connection while its br body waited to be decoded` });
-        };
-        res.once('close', gone);
-        res.once('error', gone);
-        releaseBrotli = acquireBrotliSlot(() => {
-          res.off('close', gone);
-          res.off('error', gone);
-          if (!settled) readBody(res, encoding);
-        });
-        if (settled) releaseBrotli();
-      } else readBody(res, encoding);
-    });
-
-    const readBody = (res: http.IncomingMessage, encoding: string | undefined) => {
-      decoder = decoderFor(encoding);
-      const keep = t.keepBody ? Infinity : HEAD_BYTES;
-      let kept = 0;
-      let rawBytes = 0;
-      const take = (chunk: Buffer) => {
-        if (settled) return;
-        const room = t.maxBodyBytes - hop.bodyBytes;
-        const part = chunk.length > room ? chunk.subarray(0, Math.max(room, 0)) : chunk;
-        hop.bodyBytes += part.length;
-        if (kept < keep) {
-          hop.chunks!.push(part.length > keep - kept ? part.subarray(0, keep - kept) : part);
-          kept += part.length;
-        }
-        if (chunk.length > room) {
-          // Past the read limit: stop reading. Not a failure in itself (bodyTruncated).
-          hop.bodyTruncated = true;
-          finish();
-        }
-      };
-      if (decoder) {
-        decoder.on('data', take);
-        decoder.on('end', () => finish());
-        decoder.on('error', (err: NodeJS.ErrnoException) =>
-          finish({ code: 'PROTOCOL_ERROR', message: `${addr()} sent a body that does not decode as ${res.headers['content-encoding']}: ${err.message}` }),
-        );
-      }
-      res.on('data', (chunk: Buffer) => {
-        rawBytes += chunk.length;
-        if (decoder) {
-          // The limit counts decoded bytes; compressed input that still has not produced
-          // them after twice the limit (plus gzip's framing) is cut as well.
-          if (rawBytes > 2 * t.maxBodyBytes + 65_536) {
-            hop.bodyTruncated = true;
-            finish();
-          } else decoder.write(chunk);
-        } else take(chunk);
-      });
-      res.on('end', () => {
-        complete = !hop.bodyTruncated;
-        // An empty body labelled gzip (a 204, a 304) has nothing to decode.
-        if (decoder && rawBytes > 0) decoder.end();
-        else finish();
-      });
-      const midBody = () => ({
-        code: 'CONNECTION_RESET' as const,
-        message: `${addr()} closed the connection mid-body after ${rawBytes} bytes${res.headers['content-length'] ? ` of ${res.headers['content-length']}` : ''}`,
-      });
-      res.on('error', () => finish(midBody()));
-      res.on('close', () => {
-        if (!res.complete) finish(midBody());
-      });
-    };
-
+    const request = (x.request = (secure ? https : http).request(options));
+    (request as Carrier)[EXCHANGE] = x;
+    x.connectTimer = setTimeout(onConnectTimeout, t.connectTimeoutMs, x);
+    request.on('finish', onRequestFinish);
+    request.on('error', onRequestError);
+    request.on('response', onResponse);
+    const onAbort = () => x.finish({ code: 'DEADLINE', message: 'stopped at the function deadline' });
     if (signal.aborted) return onAbort();
-    stopWaiting = whenAborted(signal, onAbort);
+    x.stopWaiting = whenAborted(signal, onAbort);
     request.end(req.body);
   });
 }
