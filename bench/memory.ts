@@ -3,11 +3,13 @@
  * sample each, with alerts to a WeCom stand-in and a file state store, run by the built bundle
  * in a fresh process (as a cold SCF instance runs it). Healthy, then failing (every monitor
  * opens an incident on its first run and the outbox carries the notices), then failing again
- * (incidents open, nothing new to send). The targets and the robot run in other processes, so
- * the figure is the function's alone. A script, never a test: prints a table and writes
- * bench/memory.md.
+ * (incidents open, nothing new to send), and healthy six times in one process (a warm
+ * instance on a timer). The targets and the robot run in other processes, so the figure is the
+ * function's alone. With `cgroup` (as root) the function runs in a 128 MB memory cgroup without
+ * swap, as a 128 MB function does (bench/cgroup.ts). A script, never a test: prints a table and
+ * writes bench/memory.md.
  *
- *   npm run build && npx tsx bench/memory.ts [monitors] [repeats]
+ *   npm run build && npx tsx bench/memory.ts [monitors] [repeats] [cgroup]
  */
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,11 +18,13 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { childEnv, say } from './util';
 import { wecomStandIn } from '../test/support/wecom';
+import { inCgroup, memoryCgroup, type MemoryCgroup } from './cgroup';
 
 const N = Number(process.argv[2] ?? 5000);
 const DIST = resolve(__dirname, '../dist');
 const BUDGET_MB = 128;
 const REPEAT = Number(process.argv[3] ?? 3);
+const CGROUP = process.argv[4] === 'cgroup';
 
 async function target(status: number): Promise<{ port: number; stop: () => void }> {
   const child = fork(join(__dirname, 'memory-target.js'), [String(status)], { stdio: 'ignore' });
@@ -32,9 +36,10 @@ async function target(status: number): Promise<{ port: number; stop: () => void 
  * Like util.runNodeChild, but without blocking: the WeCom stand-in answering the child's
  * alerts lives in this process.
  */
-function runChild<T>(args: string[], env: NodeJS.ProcessEnv): Promise<T> {
+function runChild<T>(args: string[], env: NodeJS.ProcessEnv, cg: MemoryCgroup | undefined): Promise<T> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    const run = inCgroup(cg, args);
+    const child = spawn(run.command, run.args, { env, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
     let report = '';
     let errors = '';
     child.stdio[2]!.on('data', (c: Buffer) => (errors += c));
@@ -54,6 +59,8 @@ async function main(): Promise<void> {
   const ok = await target(200);
   const bad = await target(502);
   const rows: string[] = [];
+  const cg = CGROUP ? memoryCgroup() : undefined;
+  if (CGROUP && !cg) throw new Error('no memory cgroup could be made here (run as root, with a memory controller)');
   try {
     const configFor = (port: number, state: string) => {
       const path = join(dir, `monitors-${port}.yaml`);
@@ -78,6 +85,7 @@ async function main(): Promise<void> {
       { what: `${N} healthy http monitors, 1 sample, alerts configured`, config: configFor(ok.port, 'state-ok'), runs: 1 },
       { what: `${N} failing http monitors, 1 sample: first run opens ${N} incidents and alerts`, config: configFor(bad.port, 'state-bad'), runs: 1 },
       { what: `the same, second run (incidents open, state of ${N} incidents read and kept)`, config: join(dir, `monitors-${bad.port}.yaml`), runs: 1 },
+      { what: `${N} healthy http monitors, six runs in one process (a warm instance)`, config: join(dir, `monitors-${ok.port}.yaml`), runs: 6 },
     ];
     // Each scenario REPEAT times from fresh state: when V8 collects varies from run to run,
     // and the peak with it (by 10 MB and more on a busy machine).
@@ -88,7 +96,7 @@ async function main(): Promise<void> {
       rmSync(join(dir, 'state-bad'), { recursive: true, force: true });
       for (const [i, s] of scenarios.entries()) {
         say(`${s.what} (${rep + 1} of ${REPEAT})`);
-        const r = await runChild<Report>([join(__dirname, 'child-memory.js'), DIST, String(s.runs)], { ...childEnv(), SCF_MONITOR_CONFIG: s.config });
+        const r = await runChild<Report>([join(__dirname, 'child-memory.js'), DIST, String(s.runs)], { ...childEnv(), SCF_MONITOR_CONFIG: s.config }, cg);
         peaks[i]!.push(r.maxRssKb / 1024);
         last[i] = r.runs[r.runs.length - 1]!;
       }
@@ -102,6 +110,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    cg?.remove();
     ok.stop();
     bad.stop();
     await robot.close();
@@ -111,7 +120,7 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n`);
   writeFileSync(
     join(__dirname, 'memory.md'),
-    `# statusCheck memory at scale\n\nWritten by \`npx tsx bench/memory.ts ${N} ${REPEAT}\` (after \`npm run build\`): the built bundle in a fresh process, config from YAML, peak RSS = \`process.resourceUsage().maxRSS\`. Node ${process.version}.\n\n${table}\n`,
+    `# statusCheck memory at scale\n\nWritten by \`npx tsx bench/memory.ts ${N} ${REPEAT}\` (after \`npm run build\`): the built bundle in a fresh process${cg ? ` in ${cg.label}` : ', no memory limit'}, config from YAML, peak RSS = \`process.resourceUsage().maxRSS\`. Node ${process.version}.\n\n${table}\n`,
   );
 }
 

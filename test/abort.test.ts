@@ -1,6 +1,8 @@
 /** lib/util/abort.ts: the waiters of one deadline signal. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { onAbort } from '../lib/util/abort';
 
 test('an abort calls every waiter still waiting, once, and none that stopped', () => {
@@ -52,4 +54,31 @@ test('a thousand checks come and go on one signal: nothing is kept, an abort the
   }
   ac.abort();
   assert.equal(calls, live.size);
+});
+
+test('a stopped waiter, kept by whoever holds its stop function, keeps none of the waiters that came after it', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const ac = new AbortController();
+  const refs: WeakRef<object>[] = [];
+  const live: (() => void)[] = [];
+  let kept: (() => void) | undefined;
+  // Checks coming and going five at a time, as a run's pool has them in flight; the first one
+  // to finish is held on to (a retained exchange still holds its stop function).
+  for (let i = 0; i < 200; i++) {
+    const state = { sockets: new Array(1000).fill(i) };
+    refs.push(new WeakRef(state));
+    live.push(onAbort(ac.signal, () => state.sockets.length));
+    if (live.length > 5) {
+      const stop = live.shift()!;
+      stop();
+      kept ??= stop;
+    }
+  }
+  for (const stop of live.splice(0)) stop();
+  await new Promise((r) => setImmediate(r));
+  gc();
+  const alive = refs.filter((r) => r.deref() !== undefined).length;
+  assert.ok(kept);
+  assert.ok(alive <= 1, `${alive} of 200 waiters' state still reachable`);
 });

@@ -6,11 +6,9 @@
  * check in rehashing (bench/results.md); a list node is added and unlinked in place.
  */
 interface Waiter {
-  fn: () => void;
+  fn: (() => void) | undefined;
   prev?: Waiter;
   next?: Waiter;
-  /** Stopped waiting: unlinked, its own links kept so an abort walking past it goes on. */
-  done?: boolean;
 }
 
 interface Waiters {
@@ -34,12 +32,13 @@ export function onAbort(signal: AbortSignal, fn: () => void): () => void {
       'abort',
       () => {
         waiting.delete(signal);
-        // A waiter may stop waiting, its own or another's, while this walks the list.
-        for (let w = waiters.head; w; w = w.next) {
-          if (!w.done) {
-            w.done = true;
-            w.fn();
-          }
+        // Taken first: a waiter may stop waiting, its own or another's, while they are called.
+        const all: Waiter[] = [];
+        for (let w = waiters.head; w; w = w.next) all.push(w);
+        for (const w of all) {
+          const f = w.fn;
+          w.fn = undefined;
+          f?.();
         }
       },
       { once: true },
@@ -50,11 +49,14 @@ export function onAbort(signal: AbortSignal, fn: () => void): () => void {
   list.head = w;
   const waiters = list;
   return () => {
-    if (w.done) return;
-    w.done = true;
+    if (!w.fn) return;
+    w.fn = undefined;
     if (w.prev) w.prev.next = w.next;
-    else waiters.head = w.next;
+    else if (waiters.head === w) waiters.head = w.next;
     if (w.next) w.next.prev = w.prev;
+    // An unlinked node points at nothing: one kept by whoever holds this function must not keep
+    // the waiters after it, and what they wait with (a thousand checks' sockets a run).
+    w.prev = w.next = undefined;
   };
 }
 
