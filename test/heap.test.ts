@@ -1,7 +1,7 @@
 /** When the deployed handler keeps V8's young generation small (lib/util/heap.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { YOUNG_GROWTH_MB, youngGenerationMayGrow } from '../lib/util/heap';
+import { sizeYoungGeneration, YOUNG_GROWTH_MB, youngGenerationMayGrow } from '../lib/util/heap';
 import { peakMemoryMb } from '../lib/runtime/budget';
 import type { MonitorConfig } from '../lib/config/schema';
 
@@ -18,4 +18,12 @@ test('the young generation grows only where the expected peak leaves room for it
   assert.equal(youngGenerationMayGrow(peakMemoryMb(monitors(5000), false), 128), false);
   // A bigger function has the room.
   assert.equal(youngGenerationMayGrow(peakMemoryMb(monitors(5000), true), 256), true);
+});
+
+test("the decision is an instance's first run's: later runs do not walk the monitors again", () => {
+  let asked = 0;
+  const peak = () => (asked++, 64);
+  sizeYoungGeneration(peak, 128);
+  sizeYoungGeneration(peak, 128);
+  assert.equal(asked, 1);
 });

@@ -30,7 +30,7 @@ import type { StateStore } from '../state/types';
 import { alertReserveMs, startDeadline } from '../util/deadline';
 import { heartbeatUrlFor, pingHeartbeat } from './heartbeat';
 import { runPool } from '../util/pool';
-import { keepYoungGenerationSmall, letYoungGenerationGrow, youngGenerationMayGrow } from '../util/heap';
+import { keepYoungGenerationSmall, sizeYoungGeneration } from '../util/heap';
 import { peakMemoryMb } from './budget';
 import type { ScfContext, ScfEvent } from './scf';
 import { parseMessage, selectMonitors } from './selection';
@@ -86,9 +86,7 @@ export async function runDefinedFunction(
   const selected = selectMonitors(config.monitors, def.monitors.map((m) => m.type), parseMessage(event));
   const limit = context?.time_limit_in_ms && context.time_limit_in_ms > 0 ? context.time_limit_in_ms : DEFAULT_TIME_LIMIT_MS;
   const alerting = Object.keys(config.channels).length > 0;
-  if (opts.sizeHeap && youngGenerationMayGrow(peakMemoryMb(config.monitors, alerting), context?.memory_limit_in_mb ?? DEFAULT_MEMORY_MB)) {
-    letYoungGenerationGrow();
-  }
+  if (opts.sizeHeap) sizeYoungGeneration(() => peakMemoryMb(config.monitors, alerting), context?.memory_limit_in_mb ?? DEFAULT_MEMORY_MB);
   const deadline = startDeadline(startedAt, limit, config.deadlineMarginMs, alerting ? alertReserveMs(limit) : 0);
   // Opened once for the run, by the first monitor or by alerting that needs it.
   let opened: StateStore | undefined;

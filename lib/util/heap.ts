@@ -36,7 +36,14 @@ export function keepYoungGenerationSmall(): void {
   growthFactor(1);
 }
 
-/** V8's own default. */
-export function letYoungGenerationGrow(): void {
-  growthFactor(2);
+let sized = false;
+
+/**
+ * Lets it grow (V8's own default) when the expected peak leaves room. Decided on an instance's
+ * first run only: its config and memory do not change, and the estimate walks every monitor.
+ */
+export function sizeYoungGeneration(peakMb: () => number, limitMb: number): void {
+  if (sized) return;
+  sized = true;
+  if (youngGenerationMayGrow(peakMb(), limitMb)) growthFactor(2);
 }
