@@ -21,45 +21,21 @@ import type { ResultRecord } from '../lib/report/record';
 import { setLogSink } from '../lib/report/log';
 import { FileStore } from '../lib/state/file';
 import { RedisStore } from '../lib/state/redis';
-import type { Append, SeriesPoint, StateStore } from '../lib/state/types';
+import type { Append, StateStore } from '../lib/state/types';
+import { PassThroughStore } from '../test/support/pass-through-store';
 import { startRedis } from '../test/support/redis';
 import { median, percentile } from './util';
 
 const REPS = Number(process.argv[2] ?? 41);
 
 /** Notes when a commit left the outbox without any of the entries that were in it before. */
-class Timed implements StateStore {
+class Timed extends PassThroughStore {
   committedAt: number | undefined;
-  constructor(private readonly inner: StateStore) {}
-  get<T>(key: string) {
-    return this.inner.get<T>(key);
-  }
-  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends?: readonly Append[]) {
+  override async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends?: readonly Append[]) {
     const ok = await this.inner.compareAndSet(key, expected, value, appends);
     const v = value as unknown as FunctionState;
     if (ok && Array.isArray(v?.outbox) && v.outbox.length === 0 && this.committedAt === undefined) this.committedAt = performance.now();
     return ok;
-  }
-  append<T>(key: string, item: T, max: number) {
-    return this.inner.append(key, item, max);
-  }
-  list<T>(key: string) {
-    return this.inner.list<T>(key);
-  }
-  quarantine(key: string, kind: 'value' | 'list', version?: string) {
-    return this.inner.quarantine(key, kind, version);
-  }
-  addPoints(points: readonly SeriesPoint[], keepAfter: number) {
-    return this.inner.addPoints(points, keepAfter);
-  }
-  points<T>(key: string, from: number, to: number) {
-    return this.inner.points<T>(key, from, to);
-  }
-  trimPoints(keys: readonly string[], before: number) {
-    return this.inner.trimPoints(keys, before);
-  }
-  close() {
-    return this.inner.close();
   }
 }
 

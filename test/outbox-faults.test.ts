@@ -27,9 +27,10 @@ import { DeliveryError, type Channel, type Notice } from '../lib/alerting/types'
 import { deadLetterKey, stateKey, type DeadLetter, type FunctionState, type OutboxEntry } from '../lib/alerting/outbox';
 import { FileStore } from '../lib/state/file';
 import { RedisStore } from '../lib/state/redis';
-import type { Append, SeriesPoint, StateStore, Versioned } from '../lib/state/types';
+import type { Append, StateStore, Versioned } from '../lib/state/types';
 import { httpServer, type Running } from '../dev/standins/servers';
 import { startRedis, type RunningRedis } from './support/redis';
+import { PassThroughStore } from './support/pass-through-store';
 
 type Mode = 'lost' | 'ambiguous';
 
@@ -45,50 +46,28 @@ function stepOf(before: FunctionState | undefined, after: FunctionState, appends
   return 'release';
 }
 
-class FaultyStore implements StateStore {
+class FaultyStore extends PassThroughStore {
   writes: string[] = [];
   failAt: number | undefined;
   mode: Mode = 'lost';
   injected: string | undefined;
   private seen = new Map<string, unknown>();
-  constructor(protected readonly inner: StateStore) {}
 
-  async get<T>(key: string): Promise<Versioned<T> | undefined> {
+  override async get<T>(key: string): Promise<Versioned<T> | undefined> {
     const v = await this.inner.get<T>(key);
     if (v) this.seen.set(v.version, v.value);
     return v;
   }
 
-  async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends?: readonly Append[], version?: string): Promise<boolean> {
+  override async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends?: readonly Append[], version?: string): Promise<boolean> {
     const step = key === stateKey('statusCheck') ? stepOf(expected ? (this.seen.get(expected) as FunctionState) : undefined, value as FunctionState, appends) : key;
     // A caller that chose the version may go on from this value without reading it back.
     if (version) this.seen.set(version, value);
     return this.write(step, () => this.inner.compareAndSet(key, expected, value, appends, version));
   }
 
-  append<T>(key: string, item: T, max: number): Promise<void> {
+  override append<T>(key: string, item: T, max: number): Promise<void> {
     return this.write(`append ${key}`, () => this.inner.append(key, item, max));
-  }
-
-  list<T>(key: string): Promise<T[]> {
-    return this.inner.list<T>(key);
-  }
-
-  quarantine(key: string, kind: 'value' | 'list', version?: string): Promise<string | undefined> {
-    return this.inner.quarantine(key, kind, version);
-  }
-
-  addPoints(points: readonly SeriesPoint[], keepAfter: number) {
-    return this.inner.addPoints(points, keepAfter);
-  }
-  points<T>(key: string, from: number, to: number) {
-    return this.inner.points<T>(key, from, to);
-  }
-  trimPoints(keys: readonly string[], before: number) {
-    return this.inner.trimPoints(keys, before);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
   }
 
   private async write<R>(step: string, op: () => Promise<R>): Promise<R> {
