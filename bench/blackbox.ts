@@ -5,10 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { get } from 'node:http';
+import { closedPort } from '../dev/standins/servers';
 
 const NAMES = ['prometheus-blackbox-exporter', 'blackbox_exporter'];
 
@@ -44,17 +44,6 @@ export function findBlackbox(): { bin: string; version: string } | undefined {
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
-
 function answers(port: number): Promise<boolean> {
   return new Promise((res) => {
     get({ host: '127.0.0.1', port, path: '/', agent: false }, (r) => {
@@ -68,7 +57,7 @@ export async function startBlackbox(found: { bin: string; version: string }): Pr
   const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-bench-blackbox-'));
   const config = join(dir, 'blackbox.yml');
   writeFileSync(config, CONFIG);
-  const port = await freePort();
+  const port = await closedPort();
   const child: ChildProcess = spawn(found.bin, [`--config.file=${config}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
   const exited = new Promise<void>((res) => child.once('exit', () => res()));
   // Up within a second or two; bounded, so a broken install cannot hang the bench.

@@ -5,10 +5,10 @@
  */
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { buildAll, BUNDLE_OPTIONS } from '../scripts/build';
 import { LAZY_MODULES } from '../lib/util/lazy';
+import { closedPort } from '../dev/standins/servers';
 
 const root = resolve(__dirname, '..');
 
@@ -21,18 +21,6 @@ export interface Dists {
   baseline: string;
   /** The throughput runs' bundles: N http or tcp monitors, per concurrency (the same statusCheck.js). */
   many: Record<'http' | 'tcp', Record<number, string>>;
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-function unusedPort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
 }
 
 async function buildWith(dir: string, name: string, config: object): Promise<string> {
@@ -55,7 +43,7 @@ export async function buildDists(
   const monitor = { name: 'local', type: 'http', url, samples: 1 };
   const plain = await buildWith(dir, 'plain', { monitors: [monitor] });
 
-  const [smtp, wecom, ding] = [await unusedPort(), await unusedPort(), await unusedPort()];
+  const [smtp, wecom, ding] = [await closedPort(), await closedPort(), await closedPort()];
   const channels = await buildWith(dir, 'channels', {
     // Interpolated at run time, so every cold process can get an empty state directory.
     state: { type: 'file', path: '${BENCH_STATE_DIR}' },
