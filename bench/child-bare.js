@@ -5,8 +5,7 @@
 // Reports on fd 3 each batch's checks per second and CPU time, and the peak RSS.
 // Usage: node child-bare.js <http|tcp> <port> <checks per batch> <concurrency> <rounds>
 'use strict';
-const cpuMs = (u) => (u.user + u.system) / 1000;
-const { writeSync } = require('node:fs');
+const { runBatches } = require('./batches');
 const { get } = require('node:http');
 const { connect } = require('node:net');
 
@@ -36,28 +35,4 @@ function tcp() {
 
 const one = kind === 'tcp' ? tcp : http;
 
-async function batch() {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      next++;
-      await one();
-    }
-  };
-  const cpu = process.cpuUsage();
-  const t = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const used = process.cpuUsage(cpu);
-  return { rate: count / (Number(process.hrtime.bigint() - t) / 1e9), cpuMs: (used.user + used.system) / 1000 };
-}
-
-async function main() {
-  const batches = [];
-  for (let i = 0; i < rounds; i++) batches.push(await batch());
-  writeSync(3, JSON.stringify({ batches, totalCpuMs: cpuMs(process.cpuUsage()), maxRssKb: process.resourceUsage().maxRSS }));
-}
-
-main().catch((err) => {
-  process.stderr.write(`child-bare: ${err && err.stack}\n`);
-  process.exitCode = 1;
-});
+runBatches('child-bare', one, { count, concurrency, rounds });

@@ -4,8 +4,7 @@
 // (the exporter's own is read from /proc by the parent).
 // Usage: node child-blackbox.js <exporter port> <module> <target> <checks per batch> <concurrency> <rounds>
 'use strict';
-const cpuMs = (u) => (u.user + u.system) / 1000;
-const { writeSync } = require('node:fs');
+const { runBatches } = require('./batches');
 const { Agent, get } = require('node:http');
 
 const [exporterPort, probeModule, target] = process.argv.slice(2, 5);
@@ -25,29 +24,4 @@ function one() {
   });
 }
 
-async function batch() {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      next++;
-      await one();
-    }
-  };
-  const cpu = process.cpuUsage();
-  const t = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const used = process.cpuUsage(cpu);
-  return { rate: count / (Number(process.hrtime.bigint() - t) / 1e9), cpuMs: (used.user + used.system) / 1000 };
-}
-
-async function main() {
-  const batches = [];
-  for (let i = 0; i < rounds; i++) batches.push(await batch());
-  agent.destroy();
-  writeSync(3, JSON.stringify({ batches, totalCpuMs: cpuMs(process.cpuUsage()), maxRssKb: process.resourceUsage().maxRSS }));
-}
-
-main().catch((err) => {
-  process.stderr.write(`child-blackbox: ${err && err.stack}\n`);
-  process.exitCode = 1;
-});
+runBatches('child-blackbox', one, { count, concurrency, rounds, before: () => agent.destroy() });
