@@ -321,19 +321,7 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
         const own = config.alerts.monitoringChannels?.length ? config.alerts.monitoringChannels : undefined;
         const channels = own ?? rules.channels;
         const { kind, broken, durationMs } = b.notice;
-        const notice: Notice = {
-          kind,
-          function: fn,
-          monitor: key,
-          type: r.type,
-          target: r.target,
-          incidentId: broken.id,
-          since: broken.since,
-          at: r.timestamp,
-          ...(durationMs !== undefined ? { durationMs } : {}),
-          reasons: broken.reasons,
-          ...(own ? {} : { monitorChannels: true }),
-        };
+        const notice: Notice = { ...noticeOf(fn, key, r, kind, broken, durationMs, broken.reasons), ...(own ? {} : { monitorChannels: true }) };
         alerts.push({ monitor: key, kind, incidentId: broken.id, since: broken.since, channels });
         queue(notice, channels);
       }
@@ -344,17 +332,8 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
       if (!t.notice) continue;
       const { kind, incident, durationMs, worse } = t.notice;
       const notice: Notice = {
-        kind,
-        function: fn,
-        monitor: key,
-        type: r.type,
-        target: r.target,
-        incidentId: incident.id,
-        since: incident.since,
-        at: r.timestamp,
-        ...(durationMs !== undefined ? { durationMs } : {}),
+        ...noticeOf(fn, key, r, kind, incident, durationMs, kind === 'resolved' ? incident.reasons : r.reasons),
         ...(worse ? { worseThan: worse.from } : {}),
-        reasons: kind === 'resolved' ? incident.reasons : r.reasons,
         ...(kind === 'resolved' ? {} : { stats: r.stats, ...(r.table ? { table: r.table } : {}) }),
       };
       alerts.push({ monitor: key, kind, incidentId: incident.id, since: incident.since, channels: rules.channels, ...(worse ? { worseThan: worse.from } : {}) });
@@ -365,6 +344,30 @@ async function transition(state: StateWriter, input: AlertingInput, now: () => n
     }
     return { value: state, result: alerts };
   });
+}
+
+/** What every notice about a record says, whichever machine (the outage's or the measurement's) sent it. */
+function noticeOf(
+  fn: string,
+  monitor: string,
+  r: ResultRecord,
+  kind: Notice['kind'],
+  incident: { id: string; since: string },
+  durationMs: number | undefined,
+  reasons: Reason[],
+): Notice {
+  return {
+    kind,
+    function: fn,
+    monitor,
+    type: r.type,
+    target: r.target,
+    incidentId: incident.id,
+    since: incident.since,
+    at: r.timestamp,
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    reasons,
+  };
 }
 
 /** The dead letter for an entry given up, and the fallback message that tells about it. */
