@@ -15,29 +15,17 @@ import { newVersion, UnreadableStateError, type Append, type SeriesPoint, type S
 
 export type RedisStateConfig = Extract<StateConfig, { type: 'redis' }>;
 
-/** '' for `expected` means "only if the key does not exist"; versions are never ''. */
-const CAS = `
-local t = redis.call('TYPE', KEYS[1]).ok
-if t ~= 'none' and t ~= 'hash' then return redis.error_reply('UNREADABLE ' .. KEYS[1] .. ' is a ' .. t) end
-local current = redis.call('HGET', KEYS[1], 'version')
-if ARGV[1] == '' then
-  if current then return 0 end
-elseif current ~= ARGV[1] then
-  return 0
-end
-redis.call('HSET', KEYS[1], 'value', ARGV[2], 'version', ARGV[3])
-return 1`;
-
 const APPEND = `
 redis.call('RPUSH', KEYS[1], ARGV[1])
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
 return 1`;
 
 /**
- * The compare-and-set of KEYS[1] and the appends to KEYS[2..] as one script: every check comes
- * before the first write, since Redis does not undo a script's writes when it fails half way.
- * ARGV: expected, value, version, then per list its max, its item count and the items, each
- * already JSON (decoding them in Lua would turn an empty array into an object).
+ * The compare-and-set of KEYS[1] and the appends to KEYS[2..] (none for a plain one) as one
+ * script: every check comes before the first write, since Redis does not undo a script's
+ * writes when it fails half way. ARGV: expected ('' for "only if the key does not exist";
+ * versions are never ''), value, version, then per list its max, its item count and the
+ * items, each already JSON (decoding them in Lua would turn an empty array into an object).
  */
 const CAS_APPEND = `
 for i = 1, #KEYS do
@@ -104,7 +92,6 @@ redis.call('RENAME', KEYS[1], KEYS[2])
 return 1`;
 
 type Client = IoRedis.Redis & {
-  stateCas(key: string, expected: string, value: string, version: string): Promise<number>;
   stateAppend(key: string, item: string, max: number): Promise<number>;
   stateCasAppend(numKeys: number, ...args: (string | number)[]): Promise<number>;
   stateQuarantine(key: string, to: string, version: string, kind: string): Promise<number>;
@@ -143,7 +130,6 @@ export class RedisStore implements StateStore {
       enableOfflineQueue: false,
       retryStrategy: () => null,
       scripts: {
-        stateCas: { numberOfKeys: 1, lua: CAS },
         stateAppend: { numberOfKeys: 1, lua: APPEND },
         stateCasAppend: { lua: CAS_APPEND },
         stateQuarantine: { numberOfKeys: 2, lua: QUARANTINE },
@@ -167,10 +153,6 @@ export class RedisStore implements StateStore {
   }
 
   async compareAndSet<T>(key: string, expected: string | undefined, value: T, appends: readonly Append[] = [], version = newVersion()): Promise<boolean> {
-    if (!appends.length) {
-      const won = await this.run(key, () => this.client.stateCas(this.prefix + key, expected ?? '', JSON.stringify(value), version));
-      return won === 1;
-    }
     const keys = [key, ...appends.map((a) => a.key)].map((k) => this.prefix + k);
     const args = [expected ?? '', JSON.stringify(value), version, ...appends.flatMap((a) => [a.max, a.items.length, ...a.items.map((x) => JSON.stringify(x))])];
     const won = await this.run(key, () => this.client.stateCasAppend(keys.length, ...keys, ...args));
