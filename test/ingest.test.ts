@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { HTTP_FUNCTIONS, runFunction } from '../lib/functions';
 import { closeProcessStores } from '../lib/runtime/process-store';
-import { setLogSink } from '../lib/report/log';
+import { flushLog, setLogSink } from '../lib/report/log';
 import { serveHttp } from '../lib/runtime/serve';
 import { wecomStandIn, type WecomStandIn } from './support/wecom';
 
@@ -232,5 +232,31 @@ describe('ingest', () => {
     for (const secret of [TOKEN, JOB_TOKEN, 'END', 'backup done: 12 GB']) assert.equal(all.includes(secret), false, `the log holds ${secret}`);
     const ingestLines = all.split('\n').filter((l) => /"event":"(ping|ingest-rejected)"/.test(l));
     assert.equal(ingestLines.some((l) => l.includes('rsync')), false, "ingest's own lines carry no body");
+  });
+});
+
+describe('an HTTP function whose config does not validate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'scf-monitor-badconfig-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('answers 500 naming itself, and the reason goes to the log only', async () => {
+    const configPath = join(dir, 'monitors.yaml');
+    writeFileSync(configPath, 'concurrency: many\nmonitors:\n  - name: job\n    type: heartbeat\n    period: 1m\n');
+    const lines: string[] = [];
+    setLogSink((text) => lines.push(text));
+    try {
+      for (const name of ['ingest', 'api'] as const) {
+        const answer = await HTTP_FUNCTIONS[name]({ configPath })({ httpMethod: 'GET', path: '/ping/job', headers: {}, queryString: {}, body: '' });
+        assert.equal(answer.statusCode, 500);
+        assert.deepEqual(JSON.parse(answer.body), { error: `the ${name} function has a configuration error (see its log)` });
+        assert.ok(!answer.body.includes('concurrency'), 'the reason is not told to the caller');
+        flushLog();
+        const logged = lines.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { event: string; message: string });
+        const entry = logged.find((l) => l.event === `${name}-config-error`);
+        assert.ok(entry && entry.message.includes('concurrency'), `${name}: the log says what is wrong: ${JSON.stringify(logged)}`);
+      }
+    } finally {
+      setLogSink((text) => process.stdout.write(text));
+    }
   });
 });

@@ -13,8 +13,7 @@
  * Reads need `api.readToken` when one is set (the admin token also reads); writes need
  * `api.adminToken` (403 when none is configured). Errors are JSON `{ "error": ... }`.
  */
-import { ConfigError } from '../config/errors';
-import { loadConfig, type LoadOptions } from '../config/load';
+import type { LoadOptions } from '../config/load';
 import type { Config, MonitorConfig } from '../config/schema';
 import { renderMetrics, type MetricRow } from '../history/metrics';
 import { seedShape } from '../history/series';
@@ -23,7 +22,7 @@ import { checkExpect, expectSchemaOf, THRESHOLDS_KEY, type Overrides, type Thres
 import { checkToken, type TokenCheck } from '../ingest/token';
 import type { FunctionDef } from '../monitors/module';
 import { logJson } from '../report/log';
-import { functionSchema } from '../runtime/config';
+import { httpFunctionConfig } from '../runtime/config';
 import { processStore } from '../runtime/process-store';
 import { error, isHttpEvent, json, requestOf, type HttpAnswer, type HttpRequest } from '../runtime/http';
 import { update, type StateStore } from '../state/types';
@@ -290,13 +289,8 @@ async function route(req: HttpRequest, config: Config, store: () => StateStore, 
 export async function handleApi(event: unknown, opts: ApiOptions = {}): Promise<HttpAnswer> {
   if (!isHttpEvent(event)) return error(400, 'not a function URL request: expected httpMethod and path');
   const req = requestOf(event);
-  let config: Config;
-  try {
-    config = loadConfig(functionSchema(apiDef, opts.allMonitorTypes), opts).config;
-  } catch (err) {
-    logJson({ event: 'api-config-error', message: err instanceof ConfigError ? err.message : (err as Error).message });
-    return error(500, 'the api function has a configuration error (see its log)');
-  }
+  const config = httpFunctionConfig(apiDef, opts);
+  if ('statusCode' in config) return config;
   const now = opts.now?.() ?? Date.now();
   try {
     return await route(req, config, () => opts.store ?? processStore(config), now);

@@ -10,9 +10,8 @@
  * its token or body.
  */
 import * as v from 'valibot';
-import { ConfigError } from '../config/errors';
-import { loadConfig, type LoadOptions } from '../config/load';
-import type { Config, MonitorConfig } from '../config/schema';
+import type { LoadOptions } from '../config/load';
+import type { MonitorConfig } from '../config/schema';
 import { heartbeat } from '../monitors/heartbeat';
 import { host } from '../monitors/host';
 import type { FunctionDef } from '../monitors/module';
@@ -21,7 +20,7 @@ import type { HeartbeatMonitor } from '../monitors/heartbeat/schema';
 import { applyReport, hostKey, hostReport, type HostState } from '../monitors/host/report';
 import type { HostMonitor } from '../monitors/host/schema';
 import { logJson } from '../report/log';
-import { functionSchema } from '../runtime/config';
+import { httpFunctionConfig } from '../runtime/config';
 import { processStore } from '../runtime/process-store';
 import { error, isHttpEvent, json, requestOf, type HttpAnswer, type HttpRequest } from '../runtime/http';
 import { update, type StateStore } from '../state/types';
@@ -63,14 +62,8 @@ function segmentsOf(path: string): string[] | undefined {
 export async function handleIngest(event: unknown, opts: IngestOptions = {}): Promise<HttpAnswer> {
   if (!isHttpEvent(event)) return error(400, 'not a function URL request: expected httpMethod and path');
   const req = requestOf(event);
-  let config: Config;
-  try {
-    config = loadConfig(functionSchema(ingestDef, opts.allMonitorTypes), opts).config;
-  } catch (err) {
-    // The details are for the operator's log, not for whoever sent the request.
-    logJson({ event: 'ingest-config-error', message: err instanceof ConfigError ? err.message : (err as Error).message });
-    return error(500, 'the ingest function has a configuration error (see its log)');
-  }
+  const config = httpFunctionConfig(ingestDef, opts);
+  if ('statusCode' in config) return config;
   const segs = segmentsOf(req.path);
   if (!segs) return reject(req, 400, 'the path is not valid percent-encoding');
   const [route, name, extra, ...rest] = segs;

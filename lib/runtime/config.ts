@@ -5,7 +5,11 @@
  * so a misspelt type is still an error there.
  */
 import { CHANNEL_SCHEMAS } from '../channels';
-import { configSchema, type ConfigSchema } from '../config/schema';
+import { ConfigError } from '../config/errors';
+import { loadConfig, type LoadOptions } from '../config/load';
+import { configSchema, type Config, type ConfigSchema } from '../config/schema';
+import { logJson } from '../report/log';
+import { error, type HttpAnswer } from './http';
 import type { FunctionDef } from '../monitors/module';
 
 declare const __SCF_MONITOR_TYPES__: readonly string[] | undefined;
@@ -30,4 +34,17 @@ export function functionSchema(def: FunctionDef, allTypes: readonly string[] | u
   });
   forDef.set(allTypes, schema);
   return schema;
+}
+
+/**
+ * An HTTP function's config for one request, or the 500 to answer it with: the details go to
+ * the operator's log (as `<function>-config-error`), never to whoever sent the request.
+ */
+export function httpFunctionConfig(def: FunctionDef, opts: LoadOptions & { allMonitorTypes?: readonly string[] }): Config | HttpAnswer {
+  try {
+    return loadConfig(functionSchema(def, opts.allMonitorTypes), opts).config;
+  } catch (err) {
+    logJson({ event: `${def.name}-config-error`, message: err instanceof ConfigError ? err.message : (err as Error).message });
+    return error(500, `the ${def.name} function has a configuration error (see its log)`);
+  }
 }
